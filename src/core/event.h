@@ -49,6 +49,7 @@ class Event {
     offset = 0;
     recovered = false;
     file = nullptr;
+    raw = std::string_view();
   }
   // Appends a field; the views must outlive the event (use the batch arena to copy).
   void add(std::string_view name, std::string_view value) { fields_.push_back(Field{name, value}); }
@@ -69,6 +70,9 @@ class Event {
   uint64_t offset = 0;         // byte offset of the record in its (decompressed) file
   bool recovered = false;      // carved from slack space, not a live record
   const FileInfo* file = nullptr;
+  // The record's original text when the decoder has it cheaply (the JSON or TSV line), or its rendered XML
+  // when DecodeOptions::render_xml asked for it (EVTX). Empty otherwise.
+  std::string_view raw;
 
  private:
   std::vector<Field> fields_;

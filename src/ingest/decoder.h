@@ -23,6 +23,7 @@ namespace trawl {
 struct DecodeOptions {
   bool carve = false;                   // EVTX: also emit stale records recovered from chunk slack
   size_t max_diagnostics_per_unit = 16; // beyond this, errors are only counted
+  bool render_xml = false;              // EVTX: also render each record's XML into Event::raw (dump --format xml)
 };
 
 class Decoder {
