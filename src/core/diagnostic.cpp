@@ -15,6 +15,7 @@ const char* severity_name(Severity s) {
 
 std::string Diagnostic::to_string() const {
   if (line_based) return fmt::format("{}: line {}: {}", path, offset, message);
+  if (offset == 0) return fmt::format("{}: {}", path, message);
   return fmt::format("{}: offset {:#x}: {}", path, offset, message);
 }
 
