@@ -148,6 +148,10 @@ CommandRegistration reg(10, [](CLI::App& app) -> std::function<int()> {
   sub->add_option("-j,--threads", a->threads, "Worker threads (default: all cores)");
   sub->add_flag("--carve", a->carve, "EVTX: also hunt stale records recovered from chunk slack");
   sub->add_flag("--no-net", a->no_net, "Skip the network analytics over Zeek logs");
+  sub->add_option("--msp-tenant", a->opt.msp_tenant,
+                  "The tenant that is the MSP: enables the logon graph and cross-tenant analytics");
+  sub->add_option("--tenant-map", a->opt.tenant_map_file,
+                  "YAML: each tenant's domains, host patterns, IP ranges and MSP accounts (see docs/msp.md)");
   sub->add_flag("--stats", a->stats, "Print events per file/channel/EventID, rules that fired, time span per host");
   sub->add_option("--top", a->top, "Table: how many detections to list after the summary (default 20)");
   sub->add_option("--colour,--color", a->colour, "Table colours: auto, always, never")

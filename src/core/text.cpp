@@ -137,12 +137,12 @@ void append_json_string(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
       // Fast path: run of plain ASCII.
       size_t j = i + 1;
       while (j < s.size()) {
         unsigned char d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
+        if (d < 0x20 || d >= 0x7F || d == '"' || d == '\\') break;
         ++j;
       }
       out.append(s.data() + i, j - i);

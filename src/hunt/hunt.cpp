@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "analytics/correlation/correlator.h"
+#include "analytics/msp/msp_analytics.h"
 #include "analytics/net/net_analyzer.h"
 #include "core/buffer.h"
 #include "core/text.h"
@@ -23,8 +25,10 @@ namespace {
 
 // Per-rule facts the workers need, computed once: whether the rule survives the user's filters.
 struct RuleFilter {
-  std::vector<bool> enabled;  // by rule index
+  std::vector<bool> enabled;     // by rule index: passes the user's filters
+  std::vector<bool> correlated;  // by rule index: a correlation rule refers to it (its matches feed the correlator)
 };
+constexpr uint8_t kHiddenDetection = 1;  // feeds the correlator only: filtered out or suppressed by `generate`
 
 // Counters gathered per unit on the worker threads and merged in order by the consumer.
 struct UnitCounters {
@@ -49,7 +53,8 @@ class HuntStage final : public Stage {
       matches_.clear();
       scanner_.scan(e, matches_);
       for (const RuleMatch& m : matches_) {
-        if (!filter_->enabled[m.rule_index]) continue;
+        const bool shown = filter_->enabled[m.rule_index];
+        if (!shown && !filter_->correlated[m.rule_index]) continue;
         const SigmaRule& r = prog_->rule(m.rule_index);
         Detection d;
         fill_from_event(d, e);
@@ -59,6 +64,7 @@ class HuntStage final : public Stage {
         d.level = r.level;
         d.tags = r.tags;
         out.detections.push_back(std::move(d));
+        out.detection_flags.push_back(shown ? 0 : kHiddenDetection);
       }
       if (ioc_) {
         hits_.clear();
@@ -66,6 +72,7 @@ class HuntStage final : public Stage {
         for (const IocHit& h : hits_) {
           if (opt_->min_level && h.level < *opt_->min_level) continue;
           out.detections.push_back(IocMatcher::to_detection(e, h));
+          out.detection_flags.push_back(0);
         }
       }
     }
@@ -139,13 +146,41 @@ Result<HuntReport> run_hunt(const HuntOptions& opt, DetectionSink& sink, Pipelin
     filter.enabled[i] = on;
   }
 
+  // Correlation rules: fed with every match of the base rules they name, whatever the filters.
+  Result<Correlator> correlator = Correlator::build(rules);
+  if (!correlator.ok()) return correlator.status();
+  for (const std::string& m : correlator.value().messages()) report.load_messages.push_back(m);
+  filter.correlated.resize(rules.size(), false);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const SigmaRule& r = rules.rule(i);
+    if (correlator.value().suppresses(r.id)) filter.enabled[i] = false;
+    // Any correlation may name any rule (by id or name): feed every match while correlations exist.
+    filter.correlated[i] = !rules.correlations().empty();
+  }
+
+  // The MSP layer (logon graph, cross-tenant analytics) when the user says which tenant is the MSP.
+  std::optional<MspAnalyzer> msp;
+  if (!opt.msp_tenant.empty() || !opt.tenant_map_file.empty()) {
+    MspOptions mo;
+    mo.msp_tenant = opt.msp_tenant;
+    mo.tenant_map_file = opt.tenant_map_file;
+    Result<MspAnalyzer> m = MspAnalyzer::create(mo);
+    if (!m.ok()) return m.status();
+    msp.emplace(std::move(m.value()));
+  }
+
   // Indicators: the built-in pack plus the user's lists, in one set.
   std::shared_ptr<const IocSet> iocs;
   if (!opt.ioc_paths.empty() || opt.builtin_iocs) {
     IocSetBuilder builder;
+    builder.set_fields(IocFieldMap::builtin());
     IocLoadReport ir;
     IocLoadOptions ilo;
-    if (opt.builtin_iocs) builder.add_document(IocSet::embedded_apt10_text(), "builtin:apt10", ilo, &ir);
+    if (opt.builtin_iocs) {
+      IocLoadOptions pack = ilo;
+      pack.format = IocFormat::kCsv;  // the embedded pack is a TSV with a header (rules/ioc/apt10.tsv)
+      builder.add_document(IocSet::embedded_apt10_text(), "builtin:apt10", pack, &ir);
+    }
     for (const std::string& path : opt.ioc_paths) {
       Result<std::shared_ptr<const Buffer>> bytes = Buffer::map_file(path);
       if (!bytes.ok()) return bytes.status();
@@ -206,11 +241,26 @@ Result<HuntReport> run_hunt(const HuntOptions& opt, DetectionSink& sink, Pipelin
           if (opt.net_analytics && e.file &&
               (e.file->format == InputFormat::kZeekTsv || e.file->format == InputFormat::kZeekJson))
             net.add(e);
+          if (msp) msp->add(e);
         }
-        for (const Detection& d : out.detections) emit(d);
+        for (size_t i = 0; i < out.detections.size(); ++i) {
+          const Detection& d = out.detections[i];
+          if (d.kind == DetectionKind::kSigma) correlator.value().add(d);
+          if (!(out.detection_flags[i] & kHiddenDetection)) emit(d);
+        }
       },
       nullptr, progress);
 
+  for (const Detection& d : correlator.value().finish()) {
+    if (opt.min_level && d.level < *opt.min_level) continue;
+    emit(d);
+  }
+  if (msp) {
+    for (const Detection& d : msp->finish()) {
+      if (opt.min_level && d.level < *opt.min_level) continue;
+      emit(d);
+    }
+  }
   if (opt.net_analytics) {
     for (const NetFinding& f : net.finish()) {
       Detection d = net.to_detection(f);

@@ -34,6 +34,8 @@ struct HuntOptions {
   std::vector<std::string> exclude_rules;    // --exclude-rule ID
   int64_t from_us = kNoTime, to_us = kNoTime;  // --from / --to (events outside are not matched)
   bool net_analytics = true;                 // beacon/long-conn/DNS/exfil analytics over Zeek inputs
+  std::string msp_tenant;                    // --msp-tenant: enables the logon graph and cross-tenant analytics
+  std::string tenant_map_file;               // --tenant-map: hosts, accounts and ranges of each tenant
   PipelineOptions pipeline;
   std::string command_line;                  // recorded in the case database
 };

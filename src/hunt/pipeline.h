@@ -27,10 +27,12 @@ struct UnitOutput {
   std::string text;                    // rendered output (dump)
   std::vector<Detection> detections;   // detections found in the unit, in event order
   std::vector<uint32_t> marks;         // stage-defined per-unit data (e.g. indexes of events to keep)
+  std::vector<uint8_t> detection_flags;  // stage-defined, parallel to detections (e.g. "not to be emitted")
   void clear() {
     text.clear();
     detections.clear();
     marks.clear();
+    detection_flags.clear();
   }
 };
 

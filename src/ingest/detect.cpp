@@ -8,21 +8,10 @@
 
 namespace trawl {
 
-// TEMPORARY while the EVTX and Zeek decoders are being written in parallel: weak references so that the
-// tree links without them. Removed once both land (the lead's integration step).
-__attribute__((weak)) bool looks_like_evtx(std::string_view head);
-__attribute__((weak)) bool looks_like_zeek(std::string_view head, InputFormat* format_out);
-__attribute__((weak)) Result<std::unique_ptr<Decoder>> open_evtx(std::shared_ptr<const Buffer> buf,
-                                                                 std::shared_ptr<const FileInfo> info,
-                                                                 const DecodeOptions& opt);
-__attribute__((weak)) Result<std::unique_ptr<Decoder>> open_zeek(std::shared_ptr<const Buffer> buf,
-                                                                 std::shared_ptr<const FileInfo> info,
-                                                                 const DecodeOptions& opt);
-
 InputFormat sniff_format(std::string_view head) {
-  if (&looks_like_evtx && looks_like_evtx(head)) return InputFormat::kEvtx;
+  if (looks_like_evtx(head)) return InputFormat::kEvtx;
   InputFormat zf = InputFormat::kUnknown;
-  if (&looks_like_zeek && looks_like_zeek(head, &zf)) return zf;
+  if (looks_like_zeek(head, &zf)) return zf;
   if (looks_like_json(head)) return InputFormat::kJsonLog;
   return InputFormat::kUnknown;
 }
@@ -45,12 +34,10 @@ Result<std::unique_ptr<Decoder>> open_decoder(std::shared_ptr<const Buffer> buf,
   info->format = f;
   switch (f) {
     case InputFormat::kEvtx:
-      if (!&open_evtx) return Status::Error(info->path + ": EVTX decoder not built");
       return open_evtx(std::move(buf), std::move(info), opt);
     case InputFormat::kZeekTsv:
     case InputFormat::kZeekJson:
       if (info->zeek_log_type.empty()) info->zeek_log_type = zeek_type_from_name(info->path);
-      if (!&open_zeek) return Status::Error(info->path + ": Zeek decoder not built");
       return open_zeek(std::move(buf), std::move(info), opt);
     case InputFormat::kJsonLog:
       return open_json_log(std::move(buf), std::move(info), opt);

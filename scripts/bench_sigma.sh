@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sigma engine benchmark: compiled program with 1/100/1000/all Windows rules vs the reference evaluator, over
+# the pre-decoded attack-samples events; prints events/s and the two ratios (see bench/sigma_bench.cpp).
+# Usage: scripts/bench_sigma.sh [build-dir]
+set -euo pipefail
+build=${1:-build}
+exec "$build/bench/trawl_bench" --benchmark_filter='Sigma' --benchmark_min_time=0.5

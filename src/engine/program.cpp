@@ -1,0 +1,511 @@
+// Compiler and scanner of the Sigma program: routing table, literal atoms, Vectorscan databases.
+#include "engine/program.h"
+
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/text.h"
+#include "engine/rule_eval.h"
+
+namespace trawl {
+
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+const std::string kKeywordField("\x01keywords");
+
+struct Variant {
+  uint32_t rule;
+  uint32_t entry;
+};
+
+// A set of atoms of which at least one must occur for a node to be true; `always` = no such set.
+struct Req {
+  bool always = true;
+  std::vector<uint32_t> atoms;
+  size_t min_len = 0;
+};
+
+struct HsDatabaseDeleter {
+  void operator()(hs_database_t* d) const { hs_free_database(d); }
+};
+struct HsScratchDeleter {
+  void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
+};
+
+}  // namespace
+
+struct FieldDatabase {
+  std::unique_ptr<hs_database_t, HsDatabaseDeleter> db;     // caseless literals
+  std::unique_ptr<hs_database_t, HsDatabaseDeleter> re_db;  // regexes in Vectorscan prefilter mode
+  size_t patterns = 0;
+};
+
+struct ChannelRoute {
+  StringMap<std::vector<uint32_t>> by_event_id;  // EventID -> entries
+  std::vector<uint32_t> any_event_id;            // entries without an EventID condition
+};
+
+struct ProgramImpl {
+  std::vector<SigmaRule> rules;
+  LogSourceMap map;
+  std::vector<Variant> variants;                       // ordered by rule index
+  std::vector<std::vector<uint32_t>> atom_variants;    // atom -> variants requiring it
+  std::vector<std::vector<uint32_t>> entry_always;     // entry -> variants always evaluated
+  std::vector<uint8_t> entry_has_atoms;                // entry has variants with atoms
+  std::vector<uint8_t> entry_has_keywords;             // entry has variants with keyword atoms
+  std::vector<uint8_t> routed;                         // per rule
+  StringMap<FieldDatabase> field_dbs;                  // event field name -> literal database
+  FieldDatabase keyword_db;                            // literals of keyword searches, scanned over all values
+  StringMap<ChannelRoute> channels;                    // lower-cased Channel -> route
+  StringMap<std::vector<uint32_t>> zeek_types;         // Zeek log type -> entries
+  std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch_proto;
+  ProgramStats stats;
+  bool prefilter = true;
+};
+
+namespace {
+
+class Compiler {
+ public:
+  explicit Compiler(ProgramImpl& p) : p_(p) {}
+
+  uint32_t atom(const std::string& field, const std::string& lit) {
+    auto key = std::make_pair(field, lit);
+    auto it = atom_ids_.find(key);
+    if (it != atom_ids_.end()) return it->second;
+    uint32_t id = uint32_t(p_.atom_variants.size());
+    p_.atom_variants.emplace_back();
+    atom_ids_.emplace(std::move(key), id);
+    field_literals_[field].emplace_back(lit, id);
+    keyword_atom_.push_back(field == kKeywordField ? 1 : 0);
+    return id;
+  }
+
+  static Req always() { return Req{}; }
+  static Req unite(std::vector<Req>&& rs) {
+    Req out;
+    out.always = false;
+    out.min_len = SIZE_MAX;
+    for (auto& r : rs) {
+      if (r.always) return always();
+      out.atoms.insert(out.atoms.end(), r.atoms.begin(), r.atoms.end());
+      out.min_len = std::min(out.min_len, r.min_len);
+    }
+    if (rs.empty()) return always();
+    std::sort(out.atoms.begin(), out.atoms.end());
+    out.atoms.erase(std::unique(out.atoms.begin(), out.atoms.end()), out.atoms.end());
+    return out;
+  }
+  static Req best(std::vector<Req>&& rs) {
+    Req* b = nullptr;
+    for (auto& r : rs) {
+      if (r.always) continue;
+      if (!b || r.min_len > b->min_len || (r.min_len == b->min_len && r.atoms.size() < b->atoms.size())) b = &r;
+    }
+    return b ? std::move(*b) : always();
+  }
+
+  Req value_req(const SigmaValue& v, const std::string& field) {
+    std::string lit = v.required_literal();
+    if (lit.empty() && v.kind == ValueKind::kRegex) return regex_req(v, field);
+    if (lit.empty()) return always();
+    Req r;
+    r.always = false;
+    r.min_len = lit.size();
+    r.atoms.push_back(atom(field, lit));
+    return r;
+  }
+
+  // A regex without a required literal becomes a Vectorscan prefilter pattern (a superset of its matches) when
+  // byte-level matching cannot miss what RE2's UTF-8 matching finds: no case folding (Unicode in RE2), no
+  // non-ASCII bytes, no construct that consumes exactly one character (`.` unless repeated without bound,
+  // negated classes, \W \S \D \p \x \C). Otherwise the predicate stays unfiltered.
+  Req regex_req(const SigmaValue& v, const std::string& field) {
+    const std::string& re = v.text;
+    if (v.re_icase || v.re_multiline || re.find("(?") != std::string::npos) return always();
+    for (size_t i = 0; i < re.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(re[i]);
+      if (c >= 0x80) return always();
+      if (c == '\\') {
+        if (i + 1 >= re.size()) return always();
+        const char e = re[i + 1];
+        if (std::strchr("WSDpPxCQEXRKNhHvV0123456789", e) != nullptr) return always();
+        ++i;
+        continue;
+      }
+      if (c == '[' && i + 1 < re.size() && re[i + 1] == '^') return always();
+      if (c == '.' && !(i + 1 < re.size() && (re[i + 1] == '*' || re[i + 1] == '+'))) return always();
+    }
+    unsigned flags = HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | (v.re_dotall ? HS_FLAG_DOTALL : 0u);
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile(re.c_str(), flags, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+      hs_free_compile_error(err);
+      return always();  // Vectorscan cannot take it (or it matches the empty string): evaluate without a filter
+    }
+    hs_free_database(db);
+    auto key = std::make_pair(field, "re:" + std::to_string(flags) + ":" + re);
+    uint32_t id;
+    auto it = atom_ids_.find(key);
+    if (it != atom_ids_.end()) {
+      id = it->second;
+    } else {
+      id = uint32_t(p_.atom_variants.size());
+      p_.atom_variants.emplace_back();
+      atom_ids_.emplace(std::move(key), id);
+      field_regexes_[field].push_back(RegexAtom{re, flags, id});
+      keyword_atom_.push_back(field == kKeywordField ? 1 : 0);
+    }
+    Req r;
+    r.always = false;
+    r.min_len = 2;
+    r.atoms.push_back(id);
+    return r;
+  }
+
+  Req predicate_req(const SigmaPredicate& pr, const FieldRenames& renames) {
+    if (pr.negate) return always();
+    std::string field = kKeywordField;
+    if (!pr.field.empty()) {
+      auto it = renames.find(pr.field);
+      field = it != renames.end() ? it->second : pr.field;
+    }
+    std::vector<Req> rs;
+    for (const auto& v : pr.values) rs.push_back(value_req(v, field));
+    return pr.all ? best(std::move(rs)) : unite(std::move(rs));
+  }
+
+  Req search_req(const SigmaSearch& s, const FieldRenames& renames) {
+    std::vector<Req> alts;
+    for (const auto& alt : s.alternatives) {
+      std::vector<Req> preds;
+      for (const auto& pr : alt) preds.push_back(predicate_req(pr, renames));
+      alts.push_back(best(std::move(preds)));
+    }
+    return unite(std::move(alts));
+  }
+
+  Req cond_req(const SigmaCondition& c, const SigmaRule& r, const FieldRenames& renames) {
+    using Op = SigmaCondition::Op;
+    switch (c.op) {
+      case Op::kRef: return c.ref < r.searches.size() ? search_req(r.searches[c.ref], renames) : always();
+      case Op::kAnd: {
+        std::vector<Req> rs;
+        for (const auto& k : c.kids) rs.push_back(cond_req(k, r, renames));
+        return best(std::move(rs));
+      }
+      case Op::kOr:
+      case Op::kAtLeast: {  // at least one child (count >= 1) must hold
+        std::vector<Req> rs;
+        for (const auto& k : c.kids) rs.push_back(cond_req(k, r, renames));
+        return unite(std::move(rs));
+      }
+      default: return always();
+    }
+  }
+
+  Status build_databases() {
+    for (auto& [field, lits] : field_literals_) {
+      FieldDatabase& fdb = field == kKeywordField ? p_.keyword_db : p_.field_dbs[field];
+      Status s = build_db(lits, fdb);
+      if (!s.ok()) return Status::Error("field '" + field + "': " + s.message());
+    }
+    for (auto& [field, res] : field_regexes_) {
+      FieldDatabase& fdb = field == kKeywordField ? p_.keyword_db : p_.field_dbs[field];
+      std::vector<const char*> exprs;
+      std::vector<unsigned> flags, ids;
+      for (const auto& r : res) {
+        exprs.push_back(r.pattern.c_str());
+        flags.push_back(r.flags);
+        ids.push_back(r.id);
+      }
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* err = nullptr;
+      if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), unsigned(exprs.size()), HS_MODE_BLOCK, nullptr,
+                           &db, &err) != HS_SUCCESS) {
+        std::string msg = err && err->message ? err->message : "unknown error";
+        hs_free_compile_error(err);
+        return Status::Error("field '" + field + "': Vectorscan regex prefilter compile failed: " + msg);
+      }
+      fdb.re_db.reset(db);
+      hs_scratch_t* scratch = p_.scratch_proto.release();
+      if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) return Status::Error("Vectorscan scratch allocation failed");
+      p_.scratch_proto.reset(scratch);
+    }
+    return Status();
+  }
+
+ private:
+  Status build_db(const std::vector<std::pair<std::string, uint32_t>>& lits, FieldDatabase& out) {
+    std::vector<const char*> exprs;
+    std::vector<size_t> lens;
+    std::vector<unsigned> flags, ids;
+    for (const auto& [lit, id] : lits) {
+      exprs.push_back(lit.data());
+      lens.push_back(lit.size());
+      flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+      ids.push_back(id);
+    }
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), unsigned(exprs.size()),
+                             HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+      std::string msg = err && err->message ? err->message : "unknown error";
+      hs_free_compile_error(err);
+      return Status::Error("Vectorscan compile failed: " + msg);
+    }
+    out.db.reset(db);
+    out.patterns = exprs.size();
+    hs_scratch_t* scratch = p_.scratch_proto.release();
+    if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) return Status::Error("Vectorscan scratch allocation failed");
+    p_.scratch_proto.reset(scratch);
+    return Status();
+  }
+
+  ProgramImpl& p_;
+  std::map<std::pair<std::string, std::string>, uint32_t> atom_ids_;
+  std::map<std::string, std::vector<std::pair<std::string, uint32_t>>> field_literals_;
+  struct RegexAtom {
+    std::string pattern;
+    unsigned flags;
+    uint32_t id;
+  };
+  std::map<std::string, std::vector<RegexAtom>> field_regexes_;
+
+ public:
+  std::vector<uint8_t> keyword_atom_;  // atom id -> registered under the keyword field
+};
+
+}  // namespace
+
+Program::~Program() = default;
+size_t Program::rule_count() const { return impl_->rules.size(); }
+const SigmaRule& Program::rule(size_t i) const { return impl_->rules[i]; }
+const ProgramStats& Program::stats() const { return impl_->stats; }
+bool Program::rule_routed(size_t i) const { return impl_->routed[i] != 0; }
+
+Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, const LogSourceMap& map,
+                                                        const CompileOptions& opt) {
+  std::shared_ptr<Program> prog(new Program());
+  prog->impl_ = std::make_unique<ProgramImpl>();
+  ProgramImpl& p = *prog->impl_;
+  p.rules = rules.rules();
+  p.map = map;
+  p.prefilter = opt.prefilter;
+  const auto& ents = p.map.entries();
+  p.entry_always.resize(ents.size());
+  p.entry_has_atoms.assign(ents.size(), 0);
+  p.entry_has_keywords.assign(ents.size(), 0);
+  p.routed.assign(p.rules.size(), 0);
+
+  // Routing table.
+  for (uint32_t ei = 0; ei < ents.size(); ++ei) {
+    const auto& e = ents[ei];
+    for (const auto& z : e.zeek_types) p.zeek_types[z].push_back(ei);
+    for (const auto& ch : e.channels) {
+      ChannelRoute& cr = p.channels[ch];
+      if (e.event_ids.empty()) cr.any_event_id.push_back(ei);
+      for (const auto& id : e.event_ids) cr.by_event_id[id].push_back(ei);
+    }
+  }
+
+  Compiler comp(p);
+  for (uint32_t ri = 0; ri < p.rules.size(); ++ri) {
+    const SigmaRule& r = p.rules[ri];
+    for (uint32_t ei : p.map.entries_for(r.logsource)) {
+      const uint32_t vi = uint32_t(p.variants.size());
+      p.variants.push_back(Variant{ri, ei});
+      p.routed[ri] = 1;
+      Req req;
+      if (opt.prefilter) {
+        std::vector<Req> conds;
+        for (const auto& c : r.conditions) conds.push_back(comp.cond_req(c, r, ents[ei].field_renames));
+        req = Compiler::unite(std::move(conds));
+      }
+      if (req.always) {
+        p.entry_always[ei].push_back(vi);
+        p.stats.always_variants++;
+      } else {
+        p.entry_has_atoms[ei] = 1;
+        for (uint32_t a : req.atoms) {
+          p.atom_variants[a].push_back(vi);
+          if (comp.keyword_atom_[a]) p.entry_has_keywords[ei] = 1;
+        }
+      }
+    }
+  }
+  Status s = comp.build_databases();
+  if (!s.ok()) return s;
+
+  p.stats.rules = p.rules.size();
+  p.stats.routed_rules = size_t(std::count(p.routed.begin(), p.routed.end(), 1));
+  p.stats.variants = p.variants.size();
+  p.stats.atoms = p.atom_variants.size();
+  p.stats.field_databases = p.field_dbs.size() + (p.keyword_db.db || p.keyword_db.re_db ? 1 : 0);
+  return std::shared_ptr<const Program>(std::move(prog));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+struct ScannerState {
+  std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
+  std::vector<uint32_t> entry_stamp, variant_stamp;
+  uint32_t epoch = 0;
+  std::vector<uint32_t> active_entries;
+  std::vector<uint32_t> hits;
+  std::vector<uint32_t> candidates;
+  std::string channel_lower;
+  std::string stripped_name;
+  size_t last_evaluated = 0;
+};
+
+namespace {
+int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* ctx) {
+  static_cast<std::vector<uint32_t>*>(ctx)->push_back(id);
+  return 0;
+}
+
+void scan_field(const FieldDatabase& fdb, const char* data, unsigned len, ScannerState& s) {
+  if (fdb.db) hs_scan(fdb.db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
+  if (fdb.re_db) hs_scan(fdb.re_db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
+}
+
+bool extra_conditions_hold(const LogSourceEntry& e, const Event& ev) {
+  for (const auto& [field, vals] : e.conditions) {
+    const std::string_view* v = ev.find(field);
+    if (!v) return false;
+    bool ok = false;
+    for (const auto& c : vals) ok = ok || iequals(*v, c);
+    if (!ok) return false;
+  }
+  return true;
+}
+}  // namespace
+
+Scanner::Scanner(std::shared_ptr<const Program> p) : prog_(std::move(p)), st_(std::make_unique<ScannerState>()) {
+  const ProgramImpl& pi = prog_->impl();
+  if (pi.scratch_proto) {
+    hs_scratch_t* s = nullptr;
+    if (hs_clone_scratch(pi.scratch_proto.get(), &s) == HS_SUCCESS) st_->scratch.reset(s);
+  }
+  st_->entry_stamp.assign(pi.map.entries().size(), 0);
+  st_->variant_stamp.assign(pi.variants.size(), 0);
+}
+
+Scanner::~Scanner() = default;
+
+size_t Scanner::last_evaluated() const { return st_->last_evaluated; }
+
+void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
+  const ProgramImpl& p = prog_->impl();
+  ScannerState& s = *st_;
+  s.last_evaluated = 0;
+  if (++s.epoch == 0) {  // wrapped: reset stamps
+    std::fill(s.entry_stamp.begin(), s.entry_stamp.end(), 0);
+    std::fill(s.variant_stamp.begin(), s.variant_stamp.end(), 0);
+    s.epoch = 1;
+  }
+  const uint32_t epoch = s.epoch;
+  const auto& ents = p.map.entries();
+
+  // 1. Routing.
+  s.active_entries.clear();
+  auto consider = [&](const std::vector<uint32_t>& list) {
+    for (uint32_t ei : list) {
+      if (s.entry_stamp[ei] == epoch) continue;
+      const LogSourceEntry& ent = ents[ei];
+      if (!ent.zeek_types.empty() && !ent.channels.empty()) {
+        if (!LogSourceMap::entry_matches(ent, e)) continue;
+      } else if (!extra_conditions_hold(ent, e)) {
+        continue;
+      }
+      s.entry_stamp[ei] = epoch;
+      s.active_entries.push_back(ei);
+    }
+  };
+  if (const std::string_view* ch = e.find("Channel")) {
+    s.channel_lower.assign(ch->data(), ch->size());
+    for (char& c : s.channel_lower) c = ascii_lower(c);
+    auto it = p.channels.find(std::string_view(s.channel_lower));
+    if (it != p.channels.end()) {
+      const ChannelRoute& cr = it->second;
+      if (const std::string_view* id = e.find("EventID")) {
+        auto jt = cr.by_event_id.find(*id);
+        if (jt != cr.by_event_id.end()) consider(jt->second);
+      }
+      consider(cr.any_event_id);
+    }
+  }
+  if (e.file && !e.file->zeek_log_type.empty() && !p.zeek_types.empty()) {
+    s.channel_lower.assign(e.file->zeek_log_type);
+    for (char& c : s.channel_lower) c = ascii_lower(c);
+    auto it = p.zeek_types.find(std::string_view(s.channel_lower));
+    if (it != p.zeek_types.end()) consider(it->second);
+  }
+  if (s.active_entries.empty()) return;
+
+  // 2. Candidates: always-evaluate variants of the active entries, then the variants of atoms that hit.
+  s.candidates.clear();
+  bool need_scan = false, need_keywords = false;
+  for (uint32_t ei : s.active_entries) {
+    need_keywords = need_keywords || p.entry_has_keywords[ei];
+    for (uint32_t vi : p.entry_always[ei])
+      if (s.variant_stamp[vi] != epoch) {
+        s.variant_stamp[vi] = epoch;
+        s.candidates.push_back(vi);
+      }
+    need_scan = need_scan || p.entry_has_atoms[ei];
+  }
+  if (need_scan && s.scratch) {
+    s.hits.clear();
+    for (const Field& f : e.fields()) {
+      if (f.value.empty()) continue;
+      const unsigned len = unsigned(std::min<size_t>(f.value.size(), UINT32_MAX));
+      auto it = p.field_dbs.find(f.name);
+      if (it != p.field_dbs.end()) scan_field(it->second, f.value.data(), len, s);
+      if (f.name.find(' ') != std::string_view::npos) {
+        // "Source Name" also feeds the rules' SourceName (see find_event_field).
+        s.stripped_name.clear();
+        for (char c : f.name)
+          if (c != ' ') s.stripped_name.push_back(c);
+        auto jt = p.field_dbs.find(std::string_view(s.stripped_name));
+        if (jt != p.field_dbs.end() && jt != it) scan_field(jt->second, f.value.data(), len, s);
+      }
+      if (need_keywords) scan_field(p.keyword_db, f.value.data(), len, s);
+    }
+    for (uint32_t a : s.hits)
+      for (uint32_t vi : p.atom_variants[a]) {
+        if (s.variant_stamp[vi] == epoch) continue;
+        if (s.entry_stamp[p.variants[vi].entry] != epoch) continue;
+        s.variant_stamp[vi] = epoch;
+        s.candidates.push_back(vi);
+      }
+  }
+
+  // 3. Exact evaluation in rule order; a rule matches once even when several of its sources hold.
+  std::sort(s.candidates.begin(), s.candidates.end());
+  s.last_evaluated = s.candidates.size();
+  uint32_t last_rule = UINT32_MAX;
+  for (uint32_t vi : s.candidates) {
+    const Variant& v = p.variants[vi];
+    if (v.rule == last_rule) continue;
+    if (evaluate_rule(p.rules[v.rule], &ents[v.entry].field_renames, e)) {
+      out.push_back(RuleMatch{v.rule});
+      last_rule = v.rule;
+    }
+  }
+}
+
+}  // namespace trawl

@@ -1,0 +1,132 @@
+#include "ingest/zeek/zeek_files.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+
+#include "core/text.h"
+
+namespace trawl {
+
+Result<std::string> gunzip_bytes(std::string_view gz, size_t max_bytes, bool* truncated) {
+  if (truncated) *truncated = false;
+  std::string out;
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return Status::Error("gzip: cannot initialise zlib");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = uInt(std::min<size_t>(gz.size(), UINT32_MAX));
+  size_t consumed_total = 0;
+  std::array<char, 1 << 16> chunk;
+  int rc = Z_OK;
+  while (true) {
+    zs.next_out = reinterpret_cast<Bytef*>(chunk.data());
+    zs.avail_out = uInt(chunk.size());
+    rc = inflate(&zs, Z_NO_FLUSH);
+    size_t have = chunk.size() - zs.avail_out;
+    if (out.size() + have > max_bytes) {
+      inflateEnd(&zs);
+      return Status::Error("gzip: inflated size exceeds the limit of " + std::to_string(max_bytes) + " bytes");
+    }
+    out.append(chunk.data(), have);
+    if (rc == Z_STREAM_END) {
+      // Another member may follow (concatenated .gz files).
+      size_t used = size_t(reinterpret_cast<const char*>(zs.next_in) - gz.data());
+      consumed_total = used;
+      if (used + 2 <= gz.size() && uint8_t(gz[used]) == 0x1f && uint8_t(gz[used + 1]) == 0x8b) {
+        inflateReset(&zs);
+        continue;
+      }
+      break;
+    }
+    if (rc != Z_OK) {
+      if (rc == Z_BUF_ERROR && zs.avail_in == 0) {  // input ended mid-stream
+        if (truncated) *truncated = true;
+        break;
+      }
+      inflateEnd(&zs);
+      if (!out.empty()) {
+        if (truncated) *truncated = true;
+        return out;
+      }
+      return Status::Error(std::string("gzip: corrupt data (") + (zs.msg ? zs.msg : "inflate failed") + ")");
+    }
+    if (zs.avail_in == 0 && have == 0) {
+      if (truncated) *truncated = true;
+      break;
+    }
+  }
+  (void)consumed_total;
+  inflateEnd(&zs);
+  return out;
+}
+
+Result<std::shared_ptr<const Buffer>> read_zeek_file(const std::string& path, size_t max_bytes, bool* truncated) {
+  if (truncated) *truncated = false;
+  auto mapped = Buffer::map_file(path);
+  if (!mapped.ok()) return mapped.status();
+  std::string_view v = mapped.value()->view();
+  if (v.size() >= 2 && uint8_t(v[0]) == 0x1f && uint8_t(v[1]) == 0x8b) {
+    auto r = gunzip_bytes(v, max_bytes, truncated);
+    if (!r.ok()) return Status::Error(path + ": " + r.status().message());
+    return Buffer::from_string(std::move(r.value()));
+  }
+  return mapped;
+}
+
+std::vector<std::string> list_zeek_files(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  auto skip = [](const fs::path& p) {
+    std::string n = to_lower(p.filename().string());
+    if (n.empty() || n[0] == '.') return true;
+    for (const char* ext : {".md", ".yaml", ".yml", ".zip", ".xlsx", ".pcap", ".txt", ".png", ".json.schema"})
+      if (iends_with(n, ext)) return true;
+    return n == "license" || n == "readme";
+  };
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
+           it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        if (it->is_regular_file(ec) && !skip(it->path())) found.push_back(it->path().string());
+      }
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::string zeek_log_type_from_name(std::string_view path) {
+  size_t slash = path.find_last_of('/');
+  std::string name = to_lower(slash == std::string_view::npos ? path : path.substr(slash + 1));
+  size_t dot = name.find('.');
+  std::string base = dot == std::string::npos ? name : name.substr(0, dot);
+  static const char* kKnown[] = {"open_conn", "open_http", "open_ssl", "dce_rpc", "smb_files", "smb_mapping",
+                                 "known_hosts", "known_services", "known_certs", "capture_loss", "loaded_scripts",
+                                 "packet_filter", "conn", "dns", "http", "ssl", "x509", "files", "dhcp", "dpd",
+                                 "kerberos", "notice", "weird", "pe", "ntlm", "rdp", "smtp", "ssh", "ftp", "sip",
+                                 "snmp", "software", "stats", "tunnel", "analyzer", "ntp", "radius", "mysql", "irc"};
+  for (const char* k : kKnown) {
+    std::string_view t(k);
+    if (base == t) return base;
+    if (base.size() > t.size() + 1 && base.compare(base.size() - t.size(), t.size(), t) == 0 &&
+        (base[base.size() - t.size() - 1] == '_' || base[base.size() - t.size() - 1] == '-')) {
+      // "NASHUA_conn" -> "conn", but "open_conn" was matched whole above (listed first).
+      std::string_view before(base.data(), base.size() - t.size() - 1);
+      if (t == "conn" || t == "http" || t == "ssl") {
+        if (before.size() >= 4 && before.substr(before.size() - 4) == "open") return "open_" + std::string(t);
+      }
+      return std::string(t);
+    }
+  }
+  return std::string();
+}
+
+}  // namespace trawl

@@ -1,0 +1,35 @@
+// Finding and reading Zeek log files for `trawl net`, its tests and benchmarks: folders walked recursively,
+// `.gz` members inflated with zlib, log types guessed from file names ("conn.log", "NASHUA_conn.log",
+// "conn.15:00:00-16:00:00.log.gz", "open_conn.log"). A stop-gap until the shared source layer
+// (src/ingest/source) serves every command; kept small on purpose. Pure functions, thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/buffer.h"
+#include "core/status.h"
+
+namespace trawl {
+
+// Maps a plain file, or inflates a gzip file (detected by its magic bytes) into an owned buffer.
+// Refuses to inflate beyond max_bytes (a gzip bomb is an error, not an out-of-memory crash); a gzip stream
+// that is cut short yields what could be inflated plus *truncated = true.
+Result<std::shared_ptr<const Buffer>> read_zeek_file(const std::string& path, size_t max_bytes = size_t(16) << 30,
+                                                     bool* truncated = nullptr);
+
+// Inflates gzip bytes (one or more members). Same limits as read_zeek_file.
+Result<std::string> gunzip_bytes(std::string_view gz, size_t max_bytes, bool* truncated = nullptr);
+
+// Every regular file under the paths (folders recursively, sorted by path within each folder). Files whose
+// names say they are not logs (README, *.md, *.yaml, *.zip) are left out; content decides for the rest.
+std::vector<std::string> list_zeek_files(const std::vector<std::string>& paths);
+
+// "conn" for conn.log / NASHUA_conn.log / conn.15:00:00-16:00:00.log.gz; "open_conn" for open_conn.log. Empty
+// when the name gives no hint.
+std::string zeek_log_type_from_name(std::string_view path);
+
+}  // namespace trawl

@@ -1,0 +1,154 @@
+// Sigma YAML loading: documents, global actions, correlation rules, exact reasons, and the load rate over the
+// whole SigmaHQ repository.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "sigma/sigma_rule.h"
+#include "test_data.h"
+
+namespace {
+using namespace trawl;
+
+TEST(SigmaLoader, SingleRuleMetadata) {
+  RuleSet rs = RuleSet::from_text(R"(title: Whoami
+id: 11111111-2222-3333-4444-555555555555
+status: test
+description: finds whoami
+level: high
+tags: [attack.discovery, attack.t1033]
+falsepositives: [admins]
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith: '\whoami.exe'}
+  condition: sel
+)", "a.yml", {});
+  ASSERT_EQ(1u, rs.size());
+  const SigmaRule& r = rs.rule(0);
+  EXPECT_EQ("Whoami", r.title);
+  EXPECT_EQ("11111111-2222-3333-4444-555555555555", r.id);
+  EXPECT_EQ(Level::kHigh, r.level);
+  EXPECT_EQ("test", r.status);
+  EXPECT_EQ(2u, r.tags.size());
+  EXPECT_EQ("process_creation", r.logsource.category);
+  EXPECT_EQ("a.yml", r.file);
+  EXPECT_EQ(1u, rs.report().loaded);
+}
+
+TEST(SigmaLoader, ActionGlobalMerges) {
+  RuleSet rs = RuleSet::from_text(R"(action: global
+title: Base
+logsource: {product: windows}
+detection:
+  condition: sel
+---
+logsource: {service: security}
+detection:
+  sel: {EventID: 1}
+---
+title: Second
+logsource: {service: system}
+detection:
+  sel: {EventID: 2}
+)", "multi.yml", {});
+  ASSERT_EQ(2u, rs.size());
+  EXPECT_EQ("Base", rs.rule(0).title);
+  EXPECT_EQ("windows", rs.rule(0).logsource.product);
+  EXPECT_EQ("security", rs.rule(0).logsource.service);
+  EXPECT_EQ("Second", rs.rule(1).title);
+  EXPECT_EQ("system", rs.rule(1).logsource.service);
+  EXPECT_EQ(1u, rs.rule(1).conditions.size());
+}
+
+TEST(SigmaLoader, CorrelationRulesAreKeptApart) {
+  RuleSet rs = RuleSet::from_text(R"(title: Many failed logons
+id: c0000000-0000-0000-0000-000000000001
+correlation:
+  type: event_count
+  rules: [failed_logon]
+  group-by: [TargetUserName]
+  timespan: 5m
+  condition: {gte: 10}
+)", "corr.yml", {});
+  EXPECT_EQ(0u, rs.size());
+  ASSERT_EQ(1u, rs.correlations().size());
+  EXPECT_TRUE(rs.correlations()[0].correlation);
+  EXPECT_NE(std::string::npos, rs.correlations()[0].source_yaml.find("event_count"));
+  ASSERT_EQ(1u, rs.report().entries.size());
+  EXPECT_EQ(RuleLoadStatus::kCorrelation, rs.report().entries[0].status);
+  EXPECT_EQ("correlation rule (evaluated by the correlator)", rs.report().entries[0].reason);
+}
+
+TEST(SigmaLoader, ExactReasons) {
+  auto reason = [](const std::string& yaml) {
+    RuleSet rs = RuleSet::from_text(yaml, "bad.yml", {});
+    return rs.report().entries.empty() ? std::string("(none)") : rs.report().entries.back().reason;
+  };
+  EXPECT_NE(std::string::npos, reason("title: [unclosed\n").find("not valid YAML"));
+  EXPECT_NE(std::string::npos, reason("title: [unclosed\n").find("line "));
+  EXPECT_EQ("missing or malformed 'detection' (must be a map)", reason("title: t\nlogsource: {}\n"));
+  EXPECT_EQ("detection has no 'condition'", reason("title: t\ndetection: {sel: {a: b}}\n"));
+  EXPECT_EQ("missing 'title'", reason("detection: {sel: {a: b}, condition: sel}\n"));
+  EXPECT_EQ("unknown level 'urgent'", reason("title: t\nlevel: urgent\ndetection: {sel: {a: b}, condition: sel}\n"));
+  EXPECT_EQ("search 'sel' is empty", reason("title: t\ndetection: {sel: , condition: sel}\n"));
+  EXPECT_EQ("'a': a value cannot be a map", reason("title: t\ndetection: {sel: {a: {b: c}}, condition: sel}\n"));
+  EXPECT_NE(std::string::npos, reason("- just\n- a list\n").find("not a YAML map"));
+  EXPECT_NE(std::string::npos, reason(std::string(100, '[')).find("nested deeper"));
+  EXPECT_NE(std::string::npos, reason(std::string(2000, '-') + " x\n").find("nested deeper"));
+  RuleSet rs = RuleSet::from_text("title: t\nlevel: urgent\ndetection: {sel: {a: b}, condition: sel}\n", "f.yml", {});
+  EXPECT_EQ(RuleLoadStatus::kUnusable, rs.report().entries[0].status);
+  EXPECT_EQ("f.yml", rs.report().entries[0].file);
+  EXPECT_EQ("t", rs.report().entries[0].title);
+}
+
+TEST(SigmaLoader, PlaceholderFile) {
+  RuleLoadOptions opt;
+  ASSERT_TRUE(load_placeholder_file(trawl::test::fixture_path("sigma/placeholders.yml"), opt).ok());
+  EXPECT_EQ(2u, opt.placeholders["Administrators"].size());
+  EXPECT_FALSE(load_placeholder_file("/nonexistent/vars.yml", opt).ok());
+}
+
+// The SigmaHQ repository (without deprecated/ and unsupported/) must load almost completely: >= 99.5%.
+TEST(SigmaLoader, SigmaHqLoadRate) {
+  REQUIRE_DATA("sigma/rules");
+  RuleLoadOptions opt;
+  opt.exclude_dirs = {"deprecated", "unsupported"};
+  ASSERT_TRUE(load_placeholder_file(trawl::test::fixture_path("sigma/placeholders.yml"), opt).ok());
+  RuleSet rs = RuleSet::load({trawl::test::data_path("sigma/rules")}, opt);
+  const auto& rep = rs.report();
+  const size_t total = rep.loaded + rep.unusable;
+  EXPECT_EQ(0u, rep.invalid_files);
+  EXPECT_GE(total, 3700u);
+  EXPECT_GE(double(rep.loaded), 0.995 * double(total)) << rep.loaded << " of " << total;
+  for (const auto& e : rep.entries) {
+    if (e.status != RuleLoadStatus::kUnusable) continue;
+    std::printf("unusable: %s %s: %s\n", e.file.c_str(), e.id.c_str(), e.reason.c_str());
+    EXPECT_EQ(std::string::npos, e.reason.find("unknown modifier")) << e.reason;
+  }
+  // Without placeholder values, rules that need them are unusable (never silently matched) and say which.
+  RuleLoadOptions bare;
+  RuleSet ph = RuleSet::load({trawl::test::data_path("sigma/rules/rules-placeholder")}, bare);
+  EXPECT_GT(ph.report().unusable, 10u);
+  for (const auto& e : ph.report().entries)
+    if (e.status == RuleLoadStatus::kUnusable) {
+      EXPECT_NE(std::string::npos, e.reason.find("has no value")) << e.reason;
+    }
+}
+
+// deprecated/ and unsupported/ hold older syntax (multi-document files, aggregations): each document is either
+// loaded or has a reason; nothing is lost silently.
+TEST(SigmaLoader, OldRulesHaveReasons) {
+  REQUIRE_DATA("sigma/rules/unsupported");
+  RuleSet rs = RuleSet::load({trawl::test::data_path("sigma/rules/unsupported"),
+                              trawl::test::data_path("sigma/rules/deprecated")}, {});
+  EXPECT_EQ(0u, rs.report().invalid_files);
+  EXPECT_GE(rs.report().entries.size(), 255u);
+  for (const auto& e : rs.report().entries)
+    if (e.status != RuleLoadStatus::kLoaded) {
+      EXPECT_FALSE(e.reason.empty());
+    }
+}
+
+}  // namespace
