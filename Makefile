@@ -25,7 +25,7 @@ test: build
 	cd build && TZ=UTC ctest --output-on-failure -j $(JOBS) --timeout 900
 
 asan: deps
-	cmake -S . -B build-asan $(GEN) $(LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DTRAWL_SANITIZE=ON -DTRAWL_BENCH=OFF \
+	cmake -S . -B build-asan $(GEN) $(LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DTRAWL_SANITIZE=ON -DTRAWL_BENCH=OFF -DTRAWL_WERROR=OFF \
 	  -DTRAWL_DATA_DIR=$(DATA) $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && TZ=UTC ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

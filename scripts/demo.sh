@@ -8,13 +8,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/out/demo"
 rm -rf "$out"
 mkdir -p "$out"
-echo "== trawl simulate: 1 MSP + 3 clients, 4 hosts each, 2 days (seed 7)"
-"$trawl" simulate "$out/evidence" --tenants 3 --hosts 4 --days 2 --seed 7
+echo "== trawl simulate: 1 MSP + 3 clients, 4 hosts each, 3 days (seed 7)"
+"$trawl" simulate "$out/evidence" --tenants 3 --hosts 4 --days 3 --seed 7
 echo
-echo "== trawl hunt $out/evidence --tenant-dirs"
-"$trawl" hunt "$out/evidence" --tenant-dirs --db "$out/case.sqlite" --html "$out/report.html" \
+echo "== trawl hunt $out/evidence --tenant-dirs --msp-tenant msp"
+"$trawl" hunt "$out/evidence" --tenant-dirs --msp-tenant msp --db "$out/case.sqlite" --html "$out/report.html" \
   -o "$out/detections.jsonl"
-"$trawl" hunt "$out/evidence" --tenant-dirs --format table --colour never --quiet --top 15
+"$trawl" hunt "$out/evidence" --tenant-dirs --msp-tenant msp --format table --colour never --quiet --top 15
 echo
 echo "Outputs: $out/detections.jsonl, $out/case.sqlite, $out/report.html; the answer key: $out/evidence/answers.json"
 if command -v sqlite3 >/dev/null; then
