@@ -6,18 +6,17 @@ set -euo pipefail
 build=${1:-build}; data=${2:-../shared/data}; target_mb=${TARGET_MB:-1024}
 trawl="$build/trawl"
 samples="$data/evtx/attack-samples"
-rules="$data/sigma/rules/windows"
+rules="$data/sigma/rules/rules/windows"
 [ -d "$samples" ] || { echo "bench_hunt: $samples not found; skipped"; exit 0; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
-run() {  # label, threads, paths...
-  local label=$1 threads=$2; shift 2
+run() {  # label, threads, input bytes, paths...
+  local label=$1 threads=$2 bytes=$3; shift 3
   /usr/bin/time -f '%e %M' -o "$work/time" "$trawl" hunt "$@" -r "$rules" -j "$threads" --format jsonl -q \
     -o "$work/out.jsonl" --stats 2>"$work/stats" || { cat "$work/stats"; return 1; }
   read -r secs rss_kb < "$work/time"
-  local bytes events dets
-  bytes=$(du -L -cb "$@" 2>/dev/null | tail -1 | cut -f1)
-  events=$(grep -m1 -oE 'events: [0-9]+' "$work/stats" | grep -oE '[0-9]+' || echo 0)
+  local events dets
+  events=$(grep -m1 -oE 'events[: ]+[0-9,]+' "$work/stats" | grep -oE '[0-9,]+' | tr -d , || echo 0)
   dets=$(wc -l < "$work/out.jsonl")
   awk -v l="$label" -v t="$threads" -v s="$secs" -v b="$bytes" -v e="$events" -v d="$dets" -v m="$rss_kb" 'BEGIN {
     printf "%-34s j=%d  %7.2f s  %8.1f MB/s  %10.0f events/s  %7d detections  peak %6.1f MB\n",
@@ -25,12 +24,13 @@ run() {  # label, threads, paths...
 }
 
 echo "== hunt: attack-samples ($(du -sh "$samples" | cut -f1)), $(find "$rules" -name '*.yml' | wc -l) SigmaHQ Windows rules"
-run "attack-samples" 1 "$samples"
-run "attack-samples" "$(nproc)" "$samples"
+bytes=$(du -cb "$samples" | tail -1 | cut -f1)
+run "attack-samples" 1 "$bytes" "$samples"
+run "attack-samples" "$(nproc)" "$bytes" "$samples"
 
 size_mb=$(du -sm "$samples" | cut -f1); copies=$(( (target_mb + size_mb - 1) / size_mb ))
 for i in $(seq 1 "$copies"); do ln -s "$samples" "$work/copy$i"; done
 echo "== hunt: attack-samples x$copies (~$((copies * size_mb)) MB)"
-run "attack-samples x$copies" "$(nproc)" "$work"/copy*
+run "attack-samples x$copies" "$(nproc)" $((bytes * copies)) "$work"/copy*
 echo "targets: >= 50 MB/s end to end on 2 cores (Hayabusa publishes ~5.6 MB/s with 3,891 rules on 4 cores);"
 echo "         peak memory < 256 MB and flat in input size."

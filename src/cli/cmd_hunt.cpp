@@ -104,11 +104,11 @@ int run_hunt_command(HuntArgs& a, const std::string& command_line) {
   out->flush();
   if (!r.ok()) return fail(r.status().message());
   const HuntReport& rep = r.value();
+  if (a.stats) write_stats(std::cerr, rep.stats);
   if (!a.quiet) {
     if (a.verbose)
       for (const std::string& m : rep.load_messages) std::fprintf(stderr, "rule/indicator not used: %s\n", m.c_str());
     print_diagnostics(rep.stats.diagnostics, a.verbose);
-    if (a.stats) write_stats(std::cerr, rep.stats);
     const RunStats& s = rep.stats;
     std::fprintf(stderr,
                  "hunt: %llu files, %llu events, %llu detections | %zu rules (%zu not usable%s), %zu indicators | "
