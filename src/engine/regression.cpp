@@ -35,9 +35,11 @@ RegressionReport run_sigma_regression(const std::shared_ptr<const Program>& prog
           c.test_name = t["name"] ? t["name"].Scalar() : "test";
           const std::string type = t["type"] ? t["type"].Scalar() : "evtx";
           if (t["match_count"]) c.min_matches = t["match_count"].as<size_t>();
+          // match_count 0 is a negative test (near misses): the rule must not fire at all.
+          c.negative = t["match_count"] && c.min_matches == 0;
           if (!t["path"]) {
             c.error = "test has no path";
-          } else if (type != "evtx") {
+          } else if (type != "evtx" && type != "json") {
             c.error = "test type '" + type + "' is not supported";
           } else {
             fs::path p = fs::path(dir) / t["path"].Scalar();
@@ -62,7 +64,7 @@ RegressionReport run_sigma_regression(const std::shared_ptr<const Program>& prog
         });
         if (!s.ok()) c.error = s.message();
       }
-      c.passed = c.error.empty() && c.matches >= c.min_matches;
+      c.passed = c.error.empty() && (c.negative ? c.matches == 0 : c.matches >= c.min_matches);
       (c.passed ? rep.passed : rep.failed)++;
       rep.cases.push_back(std::move(c));
     }

@@ -15,6 +15,7 @@ struct RegressionCase {
   uint32_t rule_index = 0;
   std::string rule_id, rule_title, info_path, test_name, event_file;
   size_t min_matches = 1;
+  bool negative = false;  // match_count: 0 — events the rule must not match (near misses)
   size_t matches = 0;
   size_t events = 0;
   bool passed = false;
