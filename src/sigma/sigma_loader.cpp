@@ -471,6 +471,8 @@ RuleSet RuleSet::load(const std::vector<std::string>& paths, const RuleLoadOptio
           continue;
         }
         const std::string ext = to_lower(it->path().extension().string());
+        // info.yml files in a rule tree are SigmaHQ-style regression test metadata, not rules.
+        if (it->path().filename() == "info.yml") continue;
         if (ext == ".yml" || ext == ".yaml") found.push_back(it->path().string());
       }
       std::sort(found.begin(), found.end());
