@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   e.add("Channel", "Test");
   e.add("Image", "C:\\Windows\\System32\\cmd.exe");
   e.add("NewProcessName", "C:\\x\\-enc aGVsbG8=");
-  e.add("CommandLine", text.substr(0, 256));
+  const std::string command_line = text.substr(0, 256);  // Event holds views: the text must outlive it
+  e.add("CommandLine", command_line);
   e.add("EventID", "1");
   e.add("DestinationIp", "10.1.2.3");
   trawl::Scanner sc(prog.value());
