@@ -8,7 +8,10 @@ status=0
 for s in bench_evtx.sh bench_sigma.sh bench_ioc.sh bench_net.sh bench_hunt.sh bench_simulate.sh; do
   if [ -x "$here/$s" ]; then
     echo; echo "######## $s"
-    bash "$here/$s" "$build" "$data" || { echo "!! $s failed"; status=1; }
+    case $s in
+      bench_net.sh) bash "$here/$s" "$build" || { echo "!! $s failed"; status=1; } ;;   # args: BUILD [ROWS] [SEED]
+      *) bash "$here/$s" "$build" "$data" || { echo "!! $s failed"; status=1; } ;;
+    esac
   fi
 done
 exit $status

@@ -9,7 +9,7 @@ PKGS=(
   libsqlite3-dev sqlite3 zlib1g-dev libzstd-dev libarchive-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  libevtx-utils zip zstd time rsync
+  libevtx-utils zip zstd time python3
 )
 
 missing=()
