@@ -1,6 +1,7 @@
 // trawl hunt PATH... : the main job. Every supported file under the paths (folders, .zip/.gz/.zst), every
 // detection (Sigma rules, indicators, network analytics), written as a table, CSV timeline, JSON lines, a
 // SQLite case database and/or an HTML report.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -82,6 +83,8 @@ int run_hunt_command(HuntArgs& a, const std::string& command_line) {
     TableOptions to;
     to.colour = a.colour == "always" || (a.colour == "auto" && a.output.empty() && isatty(1) && !std::getenv("NO_COLOR"));
     to.top = a.top;
+    struct winsize ws {};
+    if (a.output.empty() && isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) to.width = ws.ws_col;
     sinks.push_back(make_table_sink(*out, to));
   }
   if (!a.db.empty()) {
