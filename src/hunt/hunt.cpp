@@ -14,7 +14,7 @@
 #include "core/text.h"
 #include "core/time.h"
 #include "engine/program.h"
-#include "hunt/builtin.h"
+#include "core/builtin_data.h"
 #include "ioc/ioc.h"
 #include "sigma/logsource_map.h"
 #include "sigma/sigma_rule.h"

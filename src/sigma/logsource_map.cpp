@@ -1,6 +1,8 @@
 // Log-source mapping files -> LogSourceEntry list.
 #include "sigma/logsource_map.h"
 
+#include "core/builtin_data.h"
+
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -53,6 +55,18 @@ std::string builtin_mappings_dir() {
 
 Result<LogSourceMap> LogSourceMap::builtin() {
   namespace fs = std::filesystem;
+  // The copy compiled into the binary (mappings/*.yml at build time), unless TRAWL_MAPPINGS_DIR points elsewhere:
+  // the binary then works from any directory, with no data folder installed beside it.
+  const char* override_dir = std::getenv("TRAWL_MAPPINGS_DIR");
+  if (!override_dir || !*override_dir) {
+    LogSourceMap map;
+    for (const EmbeddedFile& f : builtin_mapping_files()) {
+      auto m = from_text(f.text, "builtin:" + std::string(f.name));
+      if (!m.ok()) return m.status();
+      map.add(m.value());
+    }
+    if (!map.entries_.empty()) return map;
+  }
   std::string dir = builtin_mappings_dir();
   if (dir.empty()) return Status::Error("built-in log-source mappings not found (set TRAWL_MAPPINGS_DIR)");
   std::vector<std::string> files;

@@ -1,4 +1,4 @@
-// The data compiled into the binary: the team's built-in Sigma rule pack (rules/cloudhopper) and the
+// The data compiled into the binary (cmake/embed.cmake): the built-in Sigma rule pack (rules/cloudhopper) and the
 // log-source mappings (mappings/*.yml), as (relative path, text) pairs.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "hunt/builtin.h"
+#include "core/builtin_data.h"
 
 namespace trawl {
 
