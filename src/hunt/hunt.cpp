@@ -1,6 +1,7 @@
 #include "hunt/hunt.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
@@ -147,7 +148,21 @@ Result<HuntReport> run_hunt(const HuntOptions& opt, DetectionSink& sink, Pipelin
   }
 
   // Correlation rules: fed with every match of the base rules they name, whatever the filters.
-  Result<Correlator> correlator = Correlator::build(rules);
+  // Built-in rules were loaded from text, so the correlator cannot re-read their files for `name:` fields:
+  // give it the name -> id map of the embedded documents.
+  std::map<std::string, std::string> builtin_names;
+  if (opt.builtin_rules) {
+    for (const EmbeddedFile& f : builtin_rule_files()) {
+      try {
+        for (const YAML::Node& doc : YAML::LoadAll(std::string(f.text)))
+          if (doc.IsMap() && doc["name"] && doc["id"] && doc["name"].IsScalar() && doc["id"].IsScalar())
+            builtin_names[doc["name"].Scalar()] = doc["id"].Scalar();
+      } catch (const std::exception&) {
+        // An unparsable embedded file is already reported by the rule loader.
+      }
+    }
+  }
+  Result<Correlator> correlator = Correlator::build(rules, builtin_names);
   if (!correlator.ok()) return correlator.status();
   for (const std::string& m : correlator.value().messages()) report.load_messages.push_back(m);
   filter.correlated.resize(rules.size(), false);
