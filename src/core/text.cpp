@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include "core/utf8.h"
+
 namespace trawl {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -30,28 +32,6 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-static inline size_t put_utf8(char* o, uint32_t cp) {
-  if (cp < 0x80) {
-    o[0] = char(cp);
-    return 1;
-  }
-  if (cp < 0x800) {
-    o[0] = char(0xC0 | (cp >> 6));
-    o[1] = char(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = char(0xE0 | (cp >> 12));
-    o[1] = char(0x80 | ((cp >> 6) & 0x3F));
-    o[2] = char(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = char(0xF0 | (cp >> 18));
-  o[1] = char(0x80 | ((cp >> 12) & 0x3F));
-  o[2] = char(0x80 | ((cp >> 6) & 0x3F));
-  o[3] = char(0x80 | (cp & 0x3F));
-  return 4;
-}
 
 size_t utf16le_to_utf8(char* out, const uint8_t* p, size_t units) {
   char* o = out;

@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "core/detection.h"
+#include "core/utf8.h"
 
 namespace trawl::output {
 
 // Decodes the UTF-8 sequence at s[i]: returns its length (1-4) and sets cp, or 0 when the bytes there are not
 // valid UTF-8 (overlong, surrogate, truncated, > U+10FFFF).
 size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp);
-void append_utf8(std::string& out, uint32_t cp);
 
 // A JSON string literal (with quotes), the fast twin of core's append_json_string (tests compare them):
 // the same decoded value, 8 bytes at a time on plain text, and stricter about what it leaves raw, so that a

@@ -3,6 +3,8 @@
 // definitions) are checked against the chunk size before use.
 #include "ingest/evtx/evtx_binxml.h"
 
+#include "core/utf8.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -32,20 +34,6 @@ enum Token : uint8_t {
 
 constexpr uint8_t kTypeBinXml = 0x21;
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(char(cp));
-  } else if (cp < 0x800) {
-    out.push_back(char(0xC0 | (cp >> 6)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  } else if (cp >= 0xD800 && cp < 0xE000) {
-    out.append("\xEF\xBF\xBD");
-  } else {
-    out.push_back(char(0xE0 | (cp >> 12)));
-    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  }
-}
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/text.h"
+#include "core/utf8.h"
 #include "core/time.h"
 
 namespace trawl {
@@ -430,21 +431,7 @@ void json_unescape_append(std::string_view body, std::string& out) {
         } else if (cp >= 0xDC00 && cp < 0xE000) {
           cp = 0xFFFD;
         }
-        if (cp < 0x80) {
-          out.push_back(char(cp));
-        } else if (cp < 0x800) {
-          out.push_back(char(0xC0 | (cp >> 6)));
-          out.push_back(char(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-          out.push_back(char(0xE0 | (cp >> 12)));
-          out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-          out.push_back(char(0x80 | (cp & 0x3F)));
-        } else {
-          out.push_back(char(0xF0 | (cp >> 18)));
-          out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-          out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-          out.push_back(char(0x80 | (cp & 0x3F)));
-        }
+        append_utf8(out, cp);
         break;
       }
       default:
