@@ -73,14 +73,16 @@ bool parse_ipv4_fast(std::string_view s, uint32_t* out) {
   return true;
 }
 
-// Open-addressing map from a 64-bit key to a dense uint32 id (linear probing, power-of-two capacity).
+// Open-addressing map from a key to a dense uint32 id (linear probing, power-of-two capacity, load <= 1/2).
+// Key must be default-constructible and ==-comparable; Hash maps it to a well-mixed size_t.
+template <class Key, class Hash>
 class FlatIdMap {
  public:
   // Returns the id for key, inserting next_id when absent (then *inserted = true).
-  uint32_t find_or_insert(uint64_t key, uint32_t next_id, bool* inserted) {
+  uint32_t find_or_insert(const Key& key, uint32_t next_id, bool* inserted) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
     size_t mask = slots_.size() - 1;
-    for (size_t i = size_t(mix64(key)) & mask;; i = (i + 1) & mask) {
+    for (size_t i = Hash()(key) & mask;; i = (i + 1) & mask) {
       Slot& sl = slots_[i];
       if (sl.id == kEmpty) {
         sl.key = key;
@@ -99,11 +101,11 @@ class FlatIdMap {
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
   struct Slot {
-    uint64_t key = 0;
+    Key key{};
     uint32_t id = kEmpty;
   };
   void grow() {
-    std::vector<Slot> old(slots_.empty() ? 0 : slots_.size());
+    std::vector<Slot> old;
     old.swap(slots_);
     slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot());
     size_ = 0;
@@ -113,6 +115,10 @@ class FlatIdMap {
   }
   std::vector<Slot> slots_;
   size_t size_ = 0;
+};
+
+struct U64Hash {
+  size_t operator()(uint64_t k) const { return size_t(mix64(k)); }
 };
 
 // Interns strings to dense ids; ids are stable, names live in a deque. IPv4 addresses (most of what is
@@ -139,7 +145,7 @@ class StringPool {
 
  private:
   std::deque<std::string> names_;
-  FlatIdMap v4_;
+  FlatIdMap<uint64_t, U64Hash> v4_;
   std::unordered_map<std::string_view, uint32_t, StringHash, std::equal_to<>> ids_;
 };
 
@@ -153,46 +159,7 @@ struct PairKeyHash {
   }
 };
 
-// Open-addressing index from a pair key to its dense id.
-class PairIndex {
- public:
-  uint32_t find_or_insert(const PairKey& k, uint32_t next_id, bool* inserted) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
-    size_t mask = slots_.size() - 1;
-    for (size_t i = PairKeyHash()(k) & mask;; i = (i + 1) & mask) {
-      Slot& sl = slots_[i];
-      if (sl.id == kEmpty) {
-        sl.key = k;
-        sl.id = next_id;
-        ++size_;
-        *inserted = true;
-        return next_id;
-      }
-      if (sl.key == k) {
-        *inserted = false;
-        return sl.id;
-      }
-    }
-  }
-
- private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
-  struct Slot {
-    PairKey key{0, 0, 0};
-    uint32_t id = kEmpty;
-  };
-  void grow() {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot());
-    size_ = 0;
-    bool ins;
-    for (const Slot& sl : old)
-      if (sl.id != kEmpty) find_or_insert(sl.key, sl.id, &ins);
-  }
-  std::vector<Slot> slots_;
-  size_t size_ = 0;
-};
+using PairIndex = FlatIdMap<PairKey, PairKeyHash>;
 
 struct PairState {
   std::vector<int32_t> ts;      // connection start, centiseconds from the tenant's base time
