@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -43,6 +44,16 @@ Result<std::shared_ptr<const Buffer>> Buffer::map_file(const std::string& path) 
   }
   ::close(fd);
   return std::shared_ptr<const Buffer>(std::move(b));
+}
+
+void Buffer::release_pages(size_t offset, size_t len) const {
+  if (!map_ || offset >= map_len_) return;
+  len = std::min(len, map_len_ - offset);
+  const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  const uintptr_t base = reinterpret_cast<uintptr_t>(map_);
+  const uintptr_t lo = (base + offset + page - 1) / page * page;  // first whole page inside the range
+  const uintptr_t hi = (base + offset + len) / page * page;        // end of the last whole page inside it
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
 }
 
 std::shared_ptr<const Buffer> Buffer::from_string(std::string bytes) {

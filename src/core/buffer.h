@@ -31,6 +31,12 @@ class Buffer {
   size_t size() const { return size_; }
   std::string_view view() const { return std::string_view(reinterpret_cast<const char*>(data_), size_); }
 
+  // Tells the kernel that the bytes [offset, offset + len) of a mapped file are not needed for now: the whole
+  // pages inside the range leave this process's resident set (a later read faults them in again from the
+  // file, with the same contents). Keeps the peak memory of one pass over a file far larger than RAM small.
+  // No effect on owned buffers. Never changes what data() shows.
+  void release_pages(size_t offset, size_t len) const;
+
  private:
   Buffer() = default;
   const uint8_t* data_ = nullptr;

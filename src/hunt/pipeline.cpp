@@ -21,6 +21,7 @@ namespace {
 
 struct OpenFile {
   std::shared_ptr<FileInfo> info;
+  std::shared_ptr<const Buffer> buffer;
   std::unique_ptr<Decoder> decoder;
 };
 
@@ -38,6 +39,9 @@ struct Done {
   bool named_by_user = false;
   Status file_status;
   std::vector<Diagnostic> file_diagnostics;
+  // The unit's file, so that the consumer can release the unit's pages once its events are consumed.
+  std::shared_ptr<OpenFile> file;
+  size_t unit = 0;
 };
 
 }  // namespace
@@ -69,6 +73,7 @@ PipelineResult Pipeline::run(const std::vector<std::string>& paths, const StageF
     walker.walk(paths, [&](InputFile&& in) {
       auto of = std::make_shared<OpenFile>();
       of->info = in.info;
+      of->buffer = in.buffer;
       auto r = open_decoder(in.buffer, in.info, opt_.decode);
       uint64_t notice_seq = reserve_seq();
       Done notice;
@@ -142,6 +147,8 @@ PipelineResult Pipeline::run(const std::vector<std::string>& paths, const StageF
           Done d;
           d.batch = std::move(batch);
           d.out = std::move(out);
+          d.file = std::move(task.file);
+          d.unit = task.unit;
           done.emplace(task.seq, std::move(d));
         }
         cv_done.notify_one();
@@ -187,6 +194,11 @@ PipelineResult Pipeline::run(const std::vector<std::string>& paths, const StageF
       b.diagnostics.clear();
       if (consume) consume(b, *d.out);
       b.clear();
+      if (d.file && d.file->buffer) {
+        // Done with the unit's events: its pages of a mapped file may leave the resident set (large inputs).
+        const auto span = d.file->decoder->unit_span(d.unit);
+        if (span.second > span.first) d.file->buffer->release_pages(span.first, span.second - span.first);
+      }
       std::lock_guard<std::mutex> lk(mu);
       batch_pool.push_back(std::move(d.batch));
       out_pool.push_back(std::move(d.out));

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/buffer.h"
@@ -31,6 +32,9 @@ class Decoder {
   virtual ~Decoder() = default;
   virtual size_t unit_count() const = 0;
   virtual void decode_unit(size_t index, EventBatch& out) const = 0;
+  // The byte range [first, second) of the file's buffer that unit `index` reads, so that a caller done with
+  // the unit's events can release those pages (Buffer::release_pages). {0, 0} when the format cannot say.
+  virtual std::pair<uint64_t, uint64_t> unit_span(size_t /*index*/) const { return {0, 0}; }
   // Problems with the file as a whole, found by open (bad file header checksum, truncation, ...).
   const std::vector<Diagnostic>& file_diagnostics() const { return file_diagnostics_; }
 

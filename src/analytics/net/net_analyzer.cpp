@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -159,11 +160,124 @@ struct PairKeyHash {
   }
 };
 
-using PairIndex = FlatIdMap<PairKey, PairKeyHash>;
+
+// Per-connection samples are not kept per pair (a vector per pair costs more in allocator overhead than the
+// samples themselves when most pairs see one or two connections): they go to append-only logs of
+// (pair, value) records, chunked so that growth never copies, and are grouped by pair once, in finish().
+template <class T>
+class ChunkLog {
+ public:
+  static constexpr size_t kChunk = size_t(1) << 16;
+  void push_back(const T& v) {
+    if (size_ % kChunk == 0) chunks_.emplace_back(new T[kChunk]);
+    chunks_.back()[size_ % kChunk] = v;
+    ++size_;
+  }
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return chunks_[i / kChunk][i % kChunk]; }
+  const T& operator[](size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+  // Calls f on every record in order, freeing each chunk once it is read; the log is empty afterwards.
+  template <class F>
+  void drain(F&& f) {
+    for (size_t c = 0; c < chunks_.size(); ++c) {
+      const size_t n = std::min(kChunk, size_ - c * kChunk);
+      for (size_t i = 0; i < n; ++i) f(chunks_[c][i]);
+      chunks_[c].reset();
+    }
+    chunks_.clear();
+    size_ = 0;
+  }
+  template <class F>
+  void for_each(F&& f) {
+    for (size_t c = 0; c < chunks_.size(); ++c) {
+      const size_t n = std::min(kChunk, size_ - c * kChunk);
+      for (size_t i = 0; i < n; ++i) f(chunks_[c][i]);
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  size_t size_ = 0;
+};
+
+struct TickRec {
+  uint32_t pair;
+  int32_t tick;  // connection start, centiseconds from the tenant's base time
+};
+struct SizeRec {
+  uint32_t pair;
+  uint32_t size;  // bytes sent by the source on one connection
+};
+
+// The samples of every pair, grouped: pair i's are [off[i], off[i + 1]) of vals.
+template <class V>
+struct Grouped {
+  std::vector<uint32_t> off;
+  std::vector<V> vals;
+  V* begin(size_t i) { return vals.data() + off[i]; }
+  V* end(size_t i) { return vals.data() + off[i + 1]; }
+  size_t size(size_t i) const { return off[i + 1] - off[i]; }
+};
+template <class V, class Rec, class Get>
+Grouped<V> group_by_pair(ChunkLog<Rec>& log, size_t pairs, Get get) {
+  Grouped<V> g;
+  g.off.assign(pairs + 1, 0);
+  log.for_each([&](const Rec& r) { ++g.off[r.pair + 1]; });
+  for (size_t i = 0; i < pairs; ++i) g.off[i + 1] += g.off[i];
+  g.vals.resize(log.size());
+  std::vector<uint32_t> fill(g.off.begin(), g.off.end() - 1);
+  log.drain([&](const Rec& r) { g.vals[fill[r.pair]++] = get(r); });
+  return g;
+}
+
+// Pair key -> dense pair id. The keys live in the pairs' own (chunked) key table, so a slot is only the id and a
+// 32-bit hash tag: 8 bytes, at most 3/4 full (a 16-byte key-in-slot table at 1/2 load took four times that).
+class PairIndex {
+ public:
+  uint32_t find_or_insert(const PairKey& key, const ChunkLog<PairKey>& keys, bool* inserted) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow(keys);
+    const size_t h = PairKeyHash()(key);
+    const uint32_t tag = uint32_t(h >> 32);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& sl = slots_[i];
+      if (sl.id == kEmpty) {
+        sl.id = uint32_t(keys.size());
+        sl.tag = tag;
+        ++size_;
+        *inserted = true;
+        return sl.id;
+      }
+      if (sl.tag == tag && keys[sl.id] == key) {
+        *inserted = false;
+        return sl.id;
+      }
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint32_t id = kEmpty;
+    uint32_t tag = 0;
+  };
+  void grow(const ChunkLog<PairKey>& keys) {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot());
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& sl : old) {
+      if (sl.id == kEmpty) continue;
+      size_t i = PairKeyHash()(keys[sl.id]) & mask;
+      while (slots_[i].id != kEmpty) i = (i + 1) & mask;
+      slots_[i] = sl;
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
 
 struct PairState {
-  std::vector<int32_t> ts;      // connection start, centiseconds from the tenant's base time
-  std::vector<uint32_t> sizes;  // bytes sent by the source per connection
   uint64_t out_bytes = 0, in_bytes = 0;
   double total_duration = 0, max_duration = 0, open_duration = 0;
   uint32_t count = 0, open_count = 0;
@@ -473,8 +587,12 @@ struct NetAnalyzer::State {
   StringPool strings;  // tenants, IPs, FQDNs, domains
   std::vector<TenantState> tenants;  // by tenant string id (sparse: index = string id)
   PairIndex ip_index, fqdn_index;
-  std::vector<PairKey> ip_keys, fqdn_keys;
-  std::vector<PairState> ip_pairs, fqdn_pairs;
+  ChunkLog<PairKey> ip_keys, fqdn_keys;      // by pair id (chunked: growing never copies)
+  ChunkLog<PairState> ip_pairs, fqdn_pairs;
+  // Per-connection samples: IP pairs get a start and a size per conn record; FQDN pairs a start per http/ssl
+  // connection and a size per conn record joined to it by uid.
+  ChunkLog<TickRec> ip_ticks, fqdn_ticks;
+  ChunkLog<SizeRec> ip_sizes, fqdn_sizes;
   std::vector<PendingConn> pending;
   std::vector<uint32_t> pending_tenant;
   Stats stats;
@@ -484,13 +602,12 @@ struct NetAnalyzer::State {
     return tenants[id];
   }
   uint32_t pair(bool fqdn, const PairKey& k) {
-    auto& index = fqdn ? fqdn_index : ip_index;
-    auto& vec = fqdn ? fqdn_pairs : ip_pairs;
+    auto& keys = fqdn ? fqdn_keys : ip_keys;
     bool inserted;
-    uint32_t id = index.find_or_insert(k, uint32_t(vec.size()), &inserted);
+    uint32_t id = (fqdn ? fqdn_index : ip_index).find_or_insert(k, keys, &inserted);
     if (inserted) {
-      vec.emplace_back();
-      (fqdn ? fqdn_keys : ip_keys).push_back(k);
+      keys.push_back(k);
+      (fqdn ? fqdn_pairs : ip_pairs).push_back(PairState());
     }
     return id;
   }
@@ -514,10 +631,11 @@ struct NetAnalyzer::State {
     if (d < INT32_MIN) d = INT32_MIN;
     return int32_t(d);
   }
-  static void add_conn_to_pair(PairState& p, int32_t tick, uint32_t size, uint64_t out, uint64_t in, double dur,
-                               uint16_t port) {
-    p.ts.push_back(tick);
-    p.sizes.push_back(size);
+  void add_conn_to_ip_pair(uint32_t id, int32_t tick, uint32_t size, uint64_t out, uint64_t in, double dur,
+                           uint16_t port) {
+    PairState& p = ip_pairs[id];
+    ip_ticks.push_back(TickRec{id, tick});
+    ip_sizes.push_back(SizeRec{id, size});
     p.out_bytes += out;
     p.in_bytes += in;
     p.total_duration += dur;
@@ -681,7 +799,7 @@ void NetAnalyzer::add(const Event& e) {
     }
     uint32_t pid = s.pair(true, PairKey{tenant_id, s.strings.intern(src), s.strings.intern(fqdn)});
     PairState& p = s.fqdn_pairs[pid];
-    p.ts.push_back(State::to_ticks(t, e.time_us));
+    s.fqdn_ticks.push_back(TickRec{pid, State::to_ticks(t, e.time_us)});
     ++p.count;
     if (proxied) p.proxied = true;
     if (!dst.empty()) p.proxy = s.strings.intern(dst);
@@ -731,12 +849,12 @@ void NetAnalyzer::add(const Event& e) {
   }
   const int32_t tick = State::to_ticks(t, e.time_us);
   const uint32_t size = uint32_t(std::min<uint64_t>(orig_bytes, UINT32_MAX));
-  State::add_conn_to_pair(s.ip_pairs[ip_pair], tick, size, out, in, duration, uint16_t(port));
+  s.add_conn_to_ip_pair(ip_pair, tick, size, out, in, duration, uint16_t(port));
   if (!uid_key) return;
   auto it = t.uid_fqdn.find(uid_key);
   if (it != t.uid_fqdn.end()) {
     PairState& fp = s.fqdn_pairs[it->second];
-    fp.sizes.push_back(size);
+    s.fqdn_sizes.push_back(SizeRec{it->second, size});
     fp.out_bytes += out;
     fp.in_bytes += in;
     fp.total_duration += duration;
@@ -782,10 +900,6 @@ void NetAnalyzer::merge(NetAnalyzer&& other) {
       }
     }
   }
-  auto shift = [&](std::vector<int32_t>& ts, uint32_t bt) {
-    int64_t d = tick_shift[bt];
-    for (int32_t& x : ts) x = int32_t(std::clamp<int64_t>(int64_t(x) + d, INT32_MIN, INT32_MAX));
-  };
   auto merge_pairs = [&](bool fqdn, std::vector<uint32_t>& idmap) {
     auto& bk = fqdn ? b.fqdn_keys : b.ip_keys;
     auto& bv = fqdn ? b.fqdn_pairs : b.ip_pairs;
@@ -796,9 +910,6 @@ void NetAnalyzer::merge(NetAnalyzer&& other) {
       idmap[i] = id;
       PairState& x = (fqdn ? a.fqdn_pairs : a.ip_pairs)[id];
       PairState& y = bv[i];
-      shift(y.ts, bk[i].tenant);
-      x.ts.insert(x.ts.end(), y.ts.begin(), y.ts.end());
-      x.sizes.insert(x.sizes.end(), y.sizes.begin(), y.sizes.end());
       x.out_bytes += y.out_bytes;
       x.in_bytes += y.in_bytes;
       x.total_duration += y.total_duration;
@@ -816,6 +927,21 @@ void NetAnalyzer::merge(NetAnalyzer&& other) {
   std::vector<uint32_t> ip_map, fqdn_map;
   merge_pairs(false, ip_map);
   merge_pairs(true, fqdn_map);
+  // The samples follow their pairs; ticks move to a's base time of the same tenant.
+  auto move_ticks = [&](ChunkLog<TickRec>& from, ChunkLog<TickRec>& to, const std::vector<uint32_t>& idmap,
+                        const ChunkLog<PairKey>& keys) {
+    from.drain([&](const TickRec& r) {
+      const int64_t d = tick_shift[keys[r.pair].tenant];
+      to.push_back(TickRec{idmap[r.pair], int32_t(std::clamp<int64_t>(int64_t(r.tick) + d, INT32_MIN, INT32_MAX))});
+    });
+  };
+  auto move_sizes = [&](ChunkLog<SizeRec>& from, ChunkLog<SizeRec>& to, const std::vector<uint32_t>& idmap) {
+    from.drain([&](const SizeRec& r) { to.push_back(SizeRec{idmap[r.pair], r.size}); });
+  };
+  move_ticks(b.ip_ticks, a.ip_ticks, ip_map, b.ip_keys);
+  move_ticks(b.fqdn_ticks, a.fqdn_ticks, fqdn_map, b.fqdn_keys);
+  move_sizes(b.ip_sizes, a.ip_sizes, ip_map);
+  move_sizes(b.fqdn_sizes, a.fqdn_sizes, fqdn_map);
   for (uint32_t bt = 0; bt < b.tenants.size(); ++bt) {
     TenantState& src = b.tenants[bt];
     TenantState& dst = a.tenant(remap[bt]);
@@ -871,7 +997,7 @@ std::vector<NetFinding> NetAnalyzer::finish() {
     auto it = t.uid_fqdn.find(s.pending[i].uid);
     if (it == t.uid_fqdn.end()) continue;
     PairState& fp = s.fqdn_pairs[it->second];
-    fp.sizes.push_back(s.pending[i].size);
+    s.fqdn_sizes.push_back(SizeRec{it->second, s.pending[i].size});
     fp.out_bytes += s.pending[i].out;
     fp.in_bytes += s.pending[i].in;
     fp.total_duration += s.pending[i].duration;
@@ -899,6 +1025,14 @@ std::vector<NetFinding> NetAnalyzer::finish() {
     }
     t.open.clear();
   }
+
+  // Group the samples by pair (the logs are freed chunk by chunk as they are read).
+  Grouped<int32_t> ticks[2] = {
+      group_by_pair<int32_t>(s.ip_ticks, s.ip_pairs.size(), [](const TickRec& r) { return r.tick; }),
+      group_by_pair<int32_t>(s.fqdn_ticks, s.fqdn_pairs.size(), [](const TickRec& r) { return r.tick; })};
+  Grouped<uint32_t> sizes_of[2] = {
+      group_by_pair<uint32_t>(s.ip_sizes, s.ip_pairs.size(), [](const SizeRec& r) { return r.size; }),
+      group_by_pair<uint32_t>(s.fqdn_sizes, s.fqdn_pairs.size(), [](const SizeRec& r) { return r.size; })};
 
   std::vector<NetFinding> out;
   auto allowed = [&](std::string_view src, std::string_view dst) {
@@ -930,9 +1064,12 @@ std::vector<NetFinding> NetAnalyzer::finish() {
     const std::string& tenant = s.strings.name(k.tenant);
     if (allowed(src, dst)) return;
     if (!fqdn && is_group_address(dst)) return;
-    std::sort(p.ts.begin(), p.ts.end());
-    int64_t first = p.ts.empty() ? kNoTime : us_of(t, p.ts.front());
-    int64_t last = p.ts.empty() ? kNoTime : us_of(t, p.ts.back());
+    int32_t* const ts_begin = ticks[fqdn].begin(i);
+    int32_t* const ts_end = ticks[fqdn].end(i);
+    const bool no_ts = ts_begin == ts_end;
+    std::sort(ts_begin, ts_end);
+    int64_t first = no_ts ? kNoTime : us_of(t, ts_begin[0]);
+    int64_t last = no_ts ? kNoTime : us_of(t, ts_end[-1]);
     auto base = [&](const char* analytic, double score) {
       NetFinding f;
       f.analytic = analytic;
@@ -954,7 +1091,7 @@ std::vector<NetFinding> NetAnalyzer::finish() {
       }
       return f;
     };
-    const double span_s = p.ts.empty() ? 0 : double(int64_t(p.ts.back()) - int64_t(p.ts.front())) / 100.0;
+    const double span_s = no_ts ? 0 : double(int64_t(ts_end[-1]) - int64_t(ts_begin[0])) / 100.0;
     const bool strobe = p.count >= o.strobe_min_connections;
     const bool burst = !strobe && p.count >= o.strobe_burst_min_connections &&
                        span_s >= o.strobe_burst_min_span_seconds && p.count / span_s >= o.strobe_burst_min_rate;
@@ -972,11 +1109,11 @@ std::vector<NetFinding> NetAnalyzer::finish() {
     if (strobe) {
       // RITA: a strobe is not scored as a beacon.
     } else if (p.count >= o.beacon_min_connections && t.max_us > t.min_us) {
-      std::vector<double> ts(p.ts.size());
-      for (size_t j = 0; j < ts.size(); ++j) ts[j] = double(p.ts[j]) / 100.0;
+      std::vector<double> ts(size_t(ts_end - ts_begin));
+      for (size_t j = 0; j < ts.size(); ++j) ts[j] = double(ts_begin[j]) / 100.0;
       net::TimestampScore tsc = net::timestamp_score(ts);
       if (tsc.ok) {
-        std::vector<double> sizes(p.sizes.begin(), p.sizes.end());
+        std::vector<double> sizes(sizes_of[fqdn].begin(i), sizes_of[fqdn].end(i));
         net::DataSizeScore dsc = net::data_size_score(sizes);
         int64_t wmin = t.min_us, wmax = t.max_us;
         bool host_window = false;

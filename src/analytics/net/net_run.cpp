@@ -61,6 +61,9 @@ Result<NetRunResult> run_net_analysis(const std::vector<std::string>& paths, con
         if (r.diagnostics.size() < 1000) r.diagnostics.push_back(d);
       for (size_t i = 0; i < batch.count; ++i) an.add(batch.events[i]);
       r.events += batch.count;
+      batch.clear();
+      const auto span = dec.value()->unit_span(u);  // done with these pages of a mapped file
+      if (span.second > span.first) buf.value()->release_pages(span.first, span.second - span.first);
     }
   }
   if (readable == 0) return Status::Error("none of the " + std::to_string(files.size()) + " file(s) could be read");

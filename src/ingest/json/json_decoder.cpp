@@ -276,6 +276,11 @@ class JsonLogDecoder final : public Decoder {
 
   size_t unit_count() const override { return units_.size(); }
 
+  std::pair<uint64_t, uint64_t> unit_span(size_t index) const override {
+    if (index >= units_.size() || units_[index].first >= units_[index].second) return {0, 0};
+    return {docs_[units_[index].first].begin, docs_[units_[index].second - 1].end};
+  }
+
   void decode_unit(size_t index, EventBatch& out) const override {
     out.clear();
     out.file = info_;
@@ -352,7 +357,7 @@ class JsonLogDecoder final : public Decoder {
         // Garbage up to the end of the line: one error.
         size_t eol = t.find('\n', i);
         if (eol == std::string_view::npos) eol = n;
-        docs_.push_back(Doc{begin, eol, begin_line});
+        add_doc(Doc{begin, eol, begin_line});
         i = eol;
         continue;
       }
@@ -398,19 +403,25 @@ class JsonLogDecoder final : public Decoder {
           line = begin_line + uint64_t(std::count(t.begin() + begin, t.begin() + end, '\n'));
         }
       }
-      docs_.push_back(Doc{begin, end, begin_line});
+      add_doc(Doc{begin, end, begin_line});
     }
-    size_t first = 0, bytes = 0;
-    for (size_t d = 0; d < docs_.size(); ++d) {
-      bytes += docs_[d].end - docs_[d].begin;
-      if (bytes >= kUnitBytes) {
-        units_.emplace_back(first, d + 1);
-        first = d + 1;
-        bytes = 0;
-      }
-    }
-    if (first < docs_.size()) units_.emplace_back(first, docs_.size());
+    if (unit_first_ < docs_.size()) units_.emplace_back(unit_first_, docs_.size());
   }
+
+  // Records a document and closes a unit every kUnitBytes; the pages of a closed unit are released (the scan
+  // touched them all; decoding maps them again as needed), so scanning a huge file keeps little resident.
+  void add_doc(Doc d) {
+    unit_bytes_ += d.end - d.begin;
+    docs_.push_back(d);
+    if (unit_bytes_ >= kUnitBytes) {
+      units_.emplace_back(unit_first_, docs_.size());
+      const auto sp = unit_span(units_.size() - 1);
+      buf_->release_pages(sp.first, sp.second - sp.first);
+      unit_first_ = docs_.size();
+      unit_bytes_ = 0;
+    }
+  }
+  size_t unit_first_ = 0, unit_bytes_ = 0;
 
   std::shared_ptr<const Buffer> buf_;
   std::shared_ptr<const FileInfo> info_;

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 
 #include "core/text.h"
@@ -143,6 +144,9 @@ class ZeekTsvDecoder final : public Decoder {
       : st_(std::move(st)), units_(std::move(units)), opt_(opt) {}
   size_t unit_count() const override { return units_.size(); }
   void decode_unit(size_t index, EventBatch& out) const override;
+  std::pair<uint64_t, uint64_t> unit_span(size_t i) const override {
+    return i < units_.size() ? std::make_pair(units_[i].begin, units_[i].end) : std::make_pair(uint64_t(0), uint64_t(0));
+  }
   std::string log_type() const { return st_->schemas.empty() ? std::string() : st_->schemas[0].file->zeek_log_type; }
   std::vector<Diagnostic>& diags() { return file_diagnostics_; }
 
@@ -252,7 +256,8 @@ void ZeekTsvDecoder::decode_unit(size_t index, EventBatch& out) const {
 // Parses the header directives of a whole TSV file, fills schemas and unit spans. Returns false when the
 // file has no usable header at all.
 bool scan_tsv(std::string_view text, const std::shared_ptr<const FileInfo>& info, ZeekFileState& st,
-              std::vector<UnitSpan>& units, std::vector<Diagnostic>& diags) {
+              std::vector<UnitSpan>& units, std::vector<Diagnostic>& diags,
+              const std::function<void(size_t, size_t)>& release) {
   TsvSchema cur;
   bool dirty = false, ever_fields = false, closed = false;
   uint64_t data_lines = 0;
@@ -287,6 +292,7 @@ bool scan_tsv(std::string_view text, const std::shared_ptr<const FileInfo>& info
     if (b - unit.begin >= kZeekUnitBytes) {
       unit.end = b;
       units.push_back(unit);
+      if (release) release(unit.begin, unit.end - unit.begin);
       unit.begin = b;
       unit.first_line = line;
       unit.schema = st.schemas.empty() ? kNoSchema : st.schemas.size() - 1;
@@ -347,6 +353,7 @@ bool scan_tsv(std::string_view text, const std::shared_ptr<const FileInfo>& info
   });
   unit.end = text.size();
   if (unit.end > unit.begin) units.push_back(unit);
+  if (release && unit.end > unit.begin) release(unit.begin, unit.end - unit.begin);
   if (st.schemas.empty() && ever_fields) {  // headers without data: still a Zeek log
     cur.begin_offset = text.size();
     st.schemas.push_back(cur);
@@ -590,6 +597,9 @@ class ZeekJsonDecoder final : public Decoder {
   ZeekJsonDecoder(std::shared_ptr<ZeekFileState> st, std::vector<UnitSpan> units, DecodeOptions opt)
       : st_(std::move(st)), units_(std::move(units)), opt_(opt) {}
   size_t unit_count() const override { return units_.size(); }
+  std::pair<uint64_t, uint64_t> unit_span(size_t i) const override {
+    return i < units_.size() ? std::make_pair(units_[i].begin, units_[i].end) : std::make_pair(uint64_t(0), uint64_t(0));
+  }
   void decode_unit(size_t index, EventBatch& out) const override {
     out.clear();
     if (index >= units_.size()) return;
@@ -729,7 +739,9 @@ Result<std::unique_ptr<Decoder>> open_zeek(std::shared_ptr<const Buffer> buf, st
   std::vector<UnitSpan> units;
   if (fmt == InputFormat::kZeekTsv) {
     std::vector<Diagnostic> diags;
-    if (!scan_tsv(text, info, *st, units, diags))
+    // The scan touches every page; let them go unit by unit (decoding maps them again as needed).
+    auto release = [&buf](size_t off, size_t len) { buf->release_pages(off, len); };
+    if (!scan_tsv(text, info, *st, units, diags, release))
       return Status::Error(path + ": not a Zeek log: #separator found but no #fields header");
     auto d = std::make_unique<ZeekTsvDecoder>(st, std::move(units), opt);
     d->diags() = std::move(diags);
@@ -757,6 +769,7 @@ Result<std::unique_ptr<Decoder>> open_zeek(std::shared_ptr<const Buffer> buf, st
     unit.first_line = line;
     units.push_back(unit);
     line += uint64_t(std::count(text.data() + pos, text.data() + end, '\n'));
+    buf->release_pages(pos, end - pos);  // the scan touched every page; decoding maps them again as needed
     pos = end;
   }
   auto d = std::make_unique<ZeekJsonDecoder>(st, std::move(units), opt);
