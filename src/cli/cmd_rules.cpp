@@ -113,13 +113,13 @@ int run_list(const RulesArgs& a) {
 }
 
 int run_test(const RulesArgs& a) {
-  if (a.regression.empty()) return fail("rules test needs --regression DIR (the SigmaHQ regression data folder)");
   Loaded l;
   if (int rc = load_all(a, l)) return rc;
   auto prog = Program::compile(l.rules, l.map, CompileOptions{});
   if (!prog.ok()) return fail("compile: " + prog.status().message());
   RegressionOptions ro;
   ro.json_twins = a.json_twins;
+  ro.rules = &l.rules;
   RegressionReport rep = run_sigma_regression(prog.value(), a.regression, ro);
   for (const auto& c : rep.cases) {
     if (c.passed && a.quiet) continue;
@@ -148,7 +148,8 @@ CommandRegistration reg(30, [](CLI::App& app) -> std::function<int()> {
   common(check);
   common(list);
   common(test);
-  test->add_option("--regression", args->regression, "SigmaHQ regression data folder (holds regression_data/)");
+  test->add_option("--regression", args->regression, "SigmaHQ regression data folder (holds regression_data/); default: each rule's paths are resolved from "
+                    "its own folder upwards (the built-in pack's layout)");
   test->add_flag("--json-twins", args->json_twins, "Read the .json twin of each test .evtx instead");
   return [args, check, list, test]() -> int {
     if (check->parsed()) return run_check(*args);

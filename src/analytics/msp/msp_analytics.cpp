@@ -51,10 +51,27 @@ int hour_of(int64_t us) {
   return int(h < 0 ? h + 24 : h);
 }
 
+// An account's working window: the shortest stretch of the (circular) day that holds every hour it was seen
+// at, widened by two hours on each side (an admin who worked 8-15 on the first days may well stay until 17). A baseline of single hours would call every hour an admin happened not to
+// use in the first days "unusual"; the window only calls hours outside the account's working day unusual.
 bool near_hour(uint32_t mask, int hour) {
-  for (int d = -1; d <= 1; ++d)
-    if (mask & (1u << ((hour + d + 24) % 24))) return true;
-  return false;
+  if (mask == 0) return false;
+  // The longest run of unseen hours (circularly) is the account's off time; the rest is its window.
+  int best_len = 0, best_start = 0;
+  for (int start = 0; start < 24; ++start) {
+    if (mask & (1u << start)) continue;
+    if (mask & (1u << ((start + 23) % 24)) ? false : true) continue;  // not the first hour of a run
+    int len = 0;
+    while (len < 24 && !(mask & (1u << ((start + len) % 24)))) ++len;
+    if (len > best_len) {
+      best_len = len;
+      best_start = start;
+    }
+  }
+  if (best_len <= 4) return true;  // seen at (nearly) every hour: nothing is unusual
+  // Off time without its first and last two hours (the widening).
+  const int off = (hour - best_start + 24) % 24;
+  return !(off >= 2 && off <= best_len - 3);
 }
 
 // Sysmon "SHA1=..,MD5=..,SHA256=..,IMPHASH=.." -> the strongest hash, upper-case.
@@ -327,6 +344,8 @@ std::vector<Detection> MspAnalyzer::finish() {
     uint32_t hours = 0;
     uint64_t logons = 0;
     int64_t first_day = 0;
+    int64_t last_day = INT64_MIN;
+    uint32_t days = 0;  // distinct days with logons so far
     int64_t hour_day[24];  // last day each hour was seen on (after learning), or INT64_MIN
     std::set<std::pair<int64_t, std::string>> unusual_alerted;  // (day, destination tenant)
     std::deque<std::pair<int64_t, std::string>> recent;  // (time, client tenant) within the many-tenants window
@@ -357,6 +376,9 @@ std::vector<Detection> MspAnalyzer::finish() {
     if (as.logons == 0) as.first_day = day;
     // A baseline needs min_history logons spread over at least two days.
     const bool unusual = as.logons >= opt_.min_history && day > as.first_day && !near_hour(as.hours, hour);
+    // A young baseline (few logons, few days) may have learned an intruder's hours or missed some of the
+    // account's own: what it calls unusual is worth a look (medium), not an alarm (high).
+    const bool mature = as.logons >= opt_.mature_logons && as.days >= opt_.mature_days;
     const LogonGraph::Host& dst = hosts[l.dst];
     const bool has_src = l.src != LogonGraph::kNone && l.src != l.dst && hosts[l.src].resolved;
     const std::string& D = dst.tenant;
@@ -388,11 +410,11 @@ std::vector<Detection> MspAnalyzer::finish() {
         lv = Level::kCritical;
         why = "logon from one client's host into another client";
       } else if (S == msp) {
-        lv = unusual ? Level::kHigh : Level::kLow;
+        lv = unusual ? (mature ? Level::kHigh : Level::kMedium) : Level::kLow;
         why = unusual ? "first MSP -> client logon of this account, at an hour it never uses"
                       : "first MSP -> client logon of this account (usual hours)";
       } else {
-        lv = unusual ? Level::kHigh : Level::kMedium;
+        lv = unusual && mature ? Level::kHigh : Level::kMedium;
         why = "logon from a client's host into the MSP";
       }
       Detection d = make("cross_tenant_logon", "First logon across a tenant boundary (" + S + " -> " + D + ")", lv,
@@ -404,13 +426,15 @@ std::vector<Detection> MspAnalyzer::finish() {
     // (b) MSP account at an hour of day it has never used.
     if (msp_acc && unusual && as.unusual_alerted.emplace(day, D).second) {
       Detection d = make("msp_account_unusual_hour", "MSP account logs on outside its usual hours",
-                         (!D.empty() && D != msp) ? Level::kHigh : Level::kMedium, l.time_us, D, dst.name, l.path,
+                         (!D.empty() && D != msp && mature) ? Level::kHigh : Level::kMedium, l.time_us, D, dst.name, l.path,
                          l.record_id);
       logon_fields(d);
       std::string seen;
       for (int h = 0; h < 24; ++h)
         if (as.hours & (1u << h)) seen += (seen.empty() ? "" : ",") + std::to_string(h);
       d.fields.emplace_back("usual_hours_utc", seen);
+      d.fields.emplace_back("baseline", std::to_string(as.logons) + " logons on " + std::to_string(as.days) + " day(s)" +
+                                            (mature ? "" : " (young: medium at most)"));
       out.push_back(std::move(d));
     }
     // (c) MSP account on many client tenants within the window.
@@ -469,6 +493,10 @@ std::vector<Detection> MspAnalyzer::finish() {
       as.hour_day[hour] = day;
     }
     as.logons++;
+    if (day != as.last_day) {
+      as.last_day = day;
+      ++as.days;
+    }
   }
 
   // Hosts named by a high/critical logon analytic: a rare shared artefact on one of them is high, else medium
@@ -591,15 +619,21 @@ std::vector<Detection> MspAnalyzer::finish() {
   for (size_t i = 0; i < out.size(); ++i) by_tenant[out[i].tenant].push_back(i);
   std::vector<Detection> risk;
   for (const std::string& t : st_->tenants) {
+    // Different analytics corroborate each other; one analytic repeating (routine MSP work repeats by nature)
+    // adds little: each analytic counts its strongest detection in full and the others at a quarter.
     int score = 0;
     const Detection* top = nullptr;
     std::map<std::string, int> counts;
+    std::map<std::string, std::pair<int, int>> per_analytic;  // rule id -> (strongest weight, sum of all weights)
     for (size_t i : by_tenant[t]) {
       const Detection& d = out[i];
-      score += weight(d.level);
+      auto& [strongest, sum] = per_analytic[d.rule_id];
+      strongest = std::max(strongest, weight(d.level));
+      sum += weight(d.level);
       counts[d.rule_id + " (" + level_name(d.level) + ")"]++;
       if (!top || d.level > top->level || (d.level == top->level && d.time_us < top->time_us)) top = &d;
     }
+    for (const auto& [id, w] : per_analytic) score += w.first + (w.second - w.first) / 4;
     score = std::min(score, 100);
     Detection d = make("tenant_risk", "Cross-tenant risk score for " + t, level_of_score(score),
                        top ? top->time_us : kNoTime, t, top ? top->host : std::string(), 0, 0);

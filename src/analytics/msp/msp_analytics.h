@@ -41,6 +41,9 @@ struct MspOptions {
   size_t many_tenants_threshold = 4;               // distinct client tenants within many_tenants_window_us
   int64_t many_tenants_window_us = 24LL * 3600 * 1000000;
   size_t min_history = 10;                         // logons before an account's hours of day form a baseline
+  // A baseline is mature (its unusual hours are high, not medium) after this many logons on this many days.
+  size_t mature_logons = 30;
+  uint32_t mature_days = 3;
   size_t rare_max_hosts = 3;                       // an artefact on at most this many hosts overall is rare
   int64_t chain_window_us = 8LL * 3600 * 1000000;  // between the two hops of a remote chain
   uint64_t transfer_bytes = 500ULL * 1000 * 1000;  // client -> MSP bytes within transfer_window_us

@@ -1049,6 +1049,20 @@ std::vector<NetFinding> NetAnalyzer::finish() {
     src_out[(uint64_t(k.tenant) << 32) | k.src].push_back(double(s.ip_pairs[i].out_bytes));
     dst_sources[(uint64_t(k.tenant) << 32) | k.dst]++;
   }
+  // Prevalence: distinct sources per tenant, and per (tenant, FQDN) for the FQDN pairs.
+  std::unordered_map<uint32_t, uint32_t> tenant_sources;
+  for (const auto& kv : src_out) tenant_sources[uint32_t(kv.first >> 32)]++;
+  std::unordered_map<uint64_t, uint32_t> fqdn_dst_sources;
+  for (size_t i = 0; i < s.fqdn_pairs.size(); ++i) {
+    const PairKey& k = s.fqdn_keys[i];
+    fqdn_dst_sources[(uint64_t(k.tenant) << 32) | k.dst]++;
+  }
+  // And over every tenant for public destinations (an FQDN or a public IP names the same server in any
+  // tenant; a private address does not): software on every tenant's hosts reaches the same update servers.
+  std::unordered_map<uint32_t, uint32_t> global_reach[2];  // [fqdn] destination -> sources in all tenants
+  for (size_t i = 0; i < s.ip_pairs.size(); ++i) global_reach[0][s.ip_keys[i].dst]++;
+  for (size_t i = 0; i < s.fqdn_pairs.size(); ++i) global_reach[1][s.fqdn_keys[i].dst]++;
+  const uint32_t global_sources = uint32_t(src_out.size());
   std::unordered_map<uint64_t, double> src_median;
   for (auto& [key, v] : src_out) {
     std::sort(v.begin(), v.end());
@@ -1090,6 +1104,42 @@ std::vector<NetFinding> NetAnalyzer::finish() {
         if (p.proxy != UINT32_MAX) f.evidence.emplace_back(p.proxied ? "proxy" : "server", s.strings.name(p.proxy));
       }
       return f;
+    };
+    // How common the destination is in the tenant (see NetOptions::common_destination_share).
+    uint32_t reach = (fqdn ? fqdn_dst_sources : dst_sources)[(uint64_t(k.tenant) << 32) | k.dst];
+    uint32_t hosts = std::max(tenant_sources[k.tenant], reach);
+    const char* scope = "in the tenant";
+    auto is_common = [&](uint32_t r, uint32_t h) {
+      return r >= o.common_min_sources && h > 0 && double(r) > o.common_destination_share * double(h);
+    };
+    bool common = is_common(reach, hosts);
+    if (!common && (fqdn || !is_private_ip(dst))) {
+      const uint32_t gr = global_reach[fqdn][k.dst];
+      const uint32_t gh = std::max(global_sources, gr);
+      if (gr > reach && is_common(gr, gh)) {
+        common = true;
+        reach = gr;
+        hosts = gh;
+        scope = "across all tenants";
+      }
+    }
+    // Internal to internal (both private addresses): monitoring, backups and management poll on schedules by
+    // design, and implants call out of the network; such a beacon is worth a look, not an alarm (RITA leaves
+    // internal pairs out of beacon scoring altogether).
+    const bool internal_pair = !fqdn && is_private_ip(src) && is_private_ip(dst);
+    auto cap_internal = [&](NetFinding& f) {
+      if (!internal_pair || f.score <= 0.74) return;
+      f.score = 0.74;
+      f.why += "; both ends are internal addresses";
+      f.evidence.emplace_back("internal_pair", "true");
+    };
+    auto demote_if_common = [&](NetFinding& f) {
+      if (!common) return;
+      const double share = double(reach) / double(hosts);
+      f.score = std::min(f.score * (1.0 - 0.3 * share), 0.74);
+      f.why += "; a common destination (" + std::to_string(reach) + " of " + std::to_string(hosts) + " sources " +
+               scope + " reach it)";
+      f.evidence.emplace_back("prevalence", std::to_string(reach) + "/" + std::to_string(hosts) + " " + scope);
     };
     const double span_s = no_ts ? 0 : double(int64_t(ts_end[-1]) - int64_t(ts_begin[0])) / 100.0;
     const bool strobe = p.count >= o.strobe_min_connections;
@@ -1151,7 +1201,9 @@ std::vector<NetFinding> NetAnalyzer::finish() {
           f.evidence.emplace_back("dur_score", fmt_double(d.score));
           f.evidence.emplace_back("median_gap_s", fmt_double(med_gap));
           f.evidence.emplace_back("window", host_window ? "source host's observed time range" : "dataset time range");
-          out.push_back(std::move(f));
+          demote_if_common(f);
+          cap_internal(f);
+          if (f.score >= o.beacon_min_score) out.push_back(std::move(f));
         }
       }
     }
@@ -1170,6 +1222,7 @@ std::vector<NetFinding> NetAnalyzer::finish() {
               (p.open_count ? ", " + std::to_string(p.open_count) + " still open" : std::string()) + ", longest " +
               fmt_duration(p.max_duration);
       if (first == kNoTime && t.base_us != kNoTime) f.first_us = f.last_us = t.max_us;
+      demote_if_common(f);
       out.push_back(std::move(f));
     }
     if (!fqdn && p.out_bytes >= o.exfil_min_bytes && !is_private_ip(dst)) {

@@ -62,6 +62,11 @@ struct NetOptions {
   int duration_ideal_hours = 12;
   uint32_t beacon_min_connections = 4;  // fewer connections: not scored
   double beacon_min_score = 0.5;        // findings below are not reported
+  // Prevalence: a beacon or long connection to a destination that more than this share of the tenant's
+  // sources reach (at least common_min_sources of them) is what software on every host does (telemetry,
+  // update checks, push channels), not an implant on one: its score is lowered and capped below "high".
+  double common_destination_share = 0.5;
+  uint32_t common_min_sources = 3;
   // Long connections: summed duration per pair, plus connections still open.
   // Summed duration from which a pair is reported: score 0.3 there, rising with the log of the summed and of the
   // longest single duration (half each) to 1.0 at 24 h, +0.1 when connections are still open. Low on purpose:
