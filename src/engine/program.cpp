@@ -28,6 +28,12 @@ const std::string kKeywordField("\x01keywords");
 struct Variant {
   uint32_t rule;
   uint32_t entry;
+  uint32_t full_mask = 0;  // all groups of its prefilter conjunction hit
+};
+
+struct AtomUse {
+  uint32_t variant;
+  uint32_t bit;  // 1 << group index
 };
 
 // A set of atoms of which at least one must occur for a node to be true; `always` = no such set.
@@ -36,6 +42,15 @@ struct Req {
   std::vector<uint32_t> atoms;
   size_t min_len = 0;
 };
+
+// What must hold for a rule to be a candidate: every group (an OR set of atoms) must have a hit. A conjunction is
+// far more selective than one group (rule "Image ends with \powershell.exe and CommandLine contains -enc" is
+// a candidate on events with both, not on every PowerShell start). Empty: evaluate on every routed event.
+struct Conj {
+  std::vector<Req> groups;
+  bool always() const { return groups.empty(); }
+};
+constexpr size_t kMaxGroups = 32;  // a variant's group mask is 32 bits
 
 struct HsDatabaseDeleter {
   void operator()(hs_database_t* d) const { hs_free_database(d); }
@@ -61,7 +76,7 @@ struct ProgramImpl {
   std::vector<SigmaRule> rules;
   LogSourceMap map;
   std::vector<Variant> variants;                       // ordered by rule index
-  std::vector<std::vector<uint32_t>> atom_variants;    // atom -> variants requiring it
+  std::vector<std::vector<AtomUse>> atom_variants;     // atom -> (variant, group) it satisfies
   std::vector<std::vector<uint32_t>> entry_always;     // entry -> variants always evaluated
   std::vector<uint8_t> entry_has_atoms;                // entry has variants with atoms
   std::vector<uint8_t> entry_has_keywords;             // entry has variants with keyword atoms
@@ -187,33 +202,82 @@ class Compiler {
     return pr.all ? best(std::move(rs)) : unite(std::move(rs));
   }
 
-  Req search_req(const SigmaSearch& s, const FieldRenames& renames) {
-    std::vector<Req> alts;
-    for (const auto& alt : s.alternatives) {
-      std::vector<Req> preds;
-      for (const auto& pr : alt) preds.push_back(predicate_req(pr, renames));
-      alts.push_back(best(std::move(preds)));
+  // AND of conjunctions: all their groups. OR of conjunctions: one group, the union of each branch's most
+  // selective group (whichever branch holds has a hit there); a branch without groups makes the OR always.
+  static Conj conj_and(std::vector<Conj>&& cs) {
+    Conj out;
+    for (auto& c : cs)
+      for (auto& g : c.groups) out.groups.push_back(std::move(g));
+    return out;
+  }
+  static Conj conj_or(std::vector<Conj>&& cs) {
+    std::vector<Req> picks;
+    for (auto& c : cs) {
+      if (c.always()) return Conj{};
+      picks.push_back(best(std::move(c.groups)));
     }
-    return unite(std::move(alts));
+    Req u = unite(std::move(picks));
+    Conj out;
+    if (!u.always) out.groups.push_back(std::move(u));
+    return out;
+  }
+  static Conj conj_of(Req&& r) {
+    Conj c;
+    if (!r.always) c.groups.push_back(std::move(r));
+    return c;
   }
 
-  Req cond_req(const SigmaCondition& c, const SigmaRule& r, const FieldRenames& renames) {
+  // `|all`: every value must match, so each value's literal is a group of its own.
+  Conj predicate_conj(const SigmaPredicate& pr, const FieldRenames& renames) {
+    if (!pr.all || pr.negate) return conj_of(predicate_req(pr, renames));
+    std::string field = kKeywordField;
+    if (!pr.field.empty()) {
+      auto it = renames.find(pr.field);
+      field = it != renames.end() ? it->second : pr.field;
+    }
+    std::vector<Conj> cs;
+    for (const auto& v : pr.values) cs.push_back(conj_of(value_req(v, field)));
+    return conj_and(std::move(cs));
+  }
+
+  Conj search_conj(const SigmaSearch& s, const FieldRenames& renames) {
+    std::vector<Conj> alts;
+    for (const auto& alt : s.alternatives) {
+      std::vector<Conj> preds;
+      for (const auto& pr : alt) preds.push_back(predicate_conj(pr, renames));
+      alts.push_back(conj_and(std::move(preds)));
+    }
+    return alts.size() == 1 ? std::move(alts[0]) : conj_or(std::move(alts));
+  }
+
+  Conj cond_conj(const SigmaCondition& c, const SigmaRule& r, const FieldRenames& renames) {
     using Op = SigmaCondition::Op;
     switch (c.op) {
-      case Op::kRef: return c.ref < r.searches.size() ? search_req(r.searches[c.ref], renames) : always();
+      case Op::kRef: return c.ref < r.searches.size() ? search_conj(r.searches[c.ref], renames) : Conj{};
       case Op::kAnd: {
-        std::vector<Req> rs;
-        for (const auto& k : c.kids) rs.push_back(cond_req(k, r, renames));
-        return best(std::move(rs));
+        std::vector<Conj> cs;
+        for (const auto& k : c.kids) cs.push_back(cond_conj(k, r, renames));
+        return conj_and(std::move(cs));
       }
       case Op::kOr:
       case Op::kAtLeast: {  // at least one child (count >= 1) must hold
-        std::vector<Req> rs;
-        for (const auto& k : c.kids) rs.push_back(cond_req(k, r, renames));
-        return unite(std::move(rs));
+        std::vector<Conj> cs;
+        for (const auto& k : c.kids) cs.push_back(cond_conj(k, r, renames));
+        return conj_or(std::move(cs));
       }
-      default: return always();
+      default: return Conj{};
     }
+  }
+
+  // Keeps at most kMaxGroups groups (the most selective: longest shortest atom, then fewest atoms), in a
+  // stable order; dropping a group only makes the prefilter less selective, never wrong.
+  static void trim(Conj& c) {
+    if (c.groups.size() <= kMaxGroups) return;
+    std::stable_sort(c.groups.begin(), c.groups.end(), [](const Req& a, const Req& b) {
+      if (a.min_len != b.min_len) return a.min_len > b.min_len;
+      return a.atoms.size() < b.atoms.size();
+    });
+    c.groups.resize(kMaxGroups);
   }
 
   Status build_databases() {
@@ -328,21 +392,28 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
       const uint32_t vi = uint32_t(p.variants.size());
       p.variants.push_back(Variant{ri, ei});
       p.routed[ri] = 1;
-      Req req;
+      Conj conj;
       if (opt.prefilter) {
-        std::vector<Req> conds;
-        for (const auto& c : r.conditions) conds.push_back(comp.cond_req(c, r, ents[ei].field_renames));
-        req = Compiler::unite(std::move(conds));
+        // Several conditions (a condition list): any may hold.
+        std::vector<Conj> conds;
+        for (const auto& c : r.conditions) conds.push_back(comp.cond_conj(c, r, ents[ei].field_renames));
+        conj = conds.size() == 1 ? std::move(conds[0]) : Compiler::conj_or(std::move(conds));
+        Compiler::trim(conj);
       }
-      if (req.always) {
+      if (conj.always()) {
         p.entry_always[ei].push_back(vi);
         p.stats.always_variants++;
       } else {
         p.entry_has_atoms[ei] = 1;
-        for (uint32_t a : req.atoms) {
-          p.atom_variants[a].push_back(vi);
-          if (comp.keyword_atom_[a]) p.entry_has_keywords[ei] = 1;
+        for (size_t g = 0; g < conj.groups.size(); ++g) {
+          const uint32_t bit = uint32_t(1) << g;
+          p.variants[vi].full_mask |= bit;
+          for (uint32_t a : conj.groups[g].atoms) {
+            p.atom_variants[a].push_back(AtomUse{vi, bit});
+            if (comp.keyword_atom_[a]) p.entry_has_keywords[ei] = 1;
+          }
         }
+        p.stats.prefilter_groups += conj.groups.size();
       }
     }
   }
@@ -362,6 +433,7 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
 struct ScannerState {
   std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
   std::vector<uint32_t> entry_stamp, variant_stamp;
+  std::vector<uint32_t> mask_stamp, mask;  // per variant: groups hit in this event (valid when stamped)
   uint32_t epoch = 0;
   std::vector<uint32_t> active_entries;
   std::vector<uint32_t> hits;
@@ -402,6 +474,8 @@ Scanner::Scanner(std::shared_ptr<const Program> p) : prog_(std::move(p)), st_(st
   }
   st_->entry_stamp.assign(pi.map.entries().size(), 0);
   st_->variant_stamp.assign(pi.variants.size(), 0);
+  st_->mask_stamp.assign(pi.variants.size(), 0);
+  st_->mask.assign(pi.variants.size(), 0);
 }
 
 Scanner::~Scanner() = default;
@@ -415,6 +489,7 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
   if (++s.epoch == 0) {  // wrapped: reset stamps
     std::fill(s.entry_stamp.begin(), s.entry_stamp.end(), 0);
     std::fill(s.variant_stamp.begin(), s.variant_stamp.end(), 0);
+    std::fill(s.mask_stamp.begin(), s.mask_stamp.end(), 0);
     s.epoch = 1;
   }
   const uint32_t epoch = s.epoch;
@@ -486,9 +561,17 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
       if (need_keywords) scan_field(p.keyword_db, f.value.data(), len, s);
     }
     for (uint32_t a : s.hits)
-      for (uint32_t vi : p.atom_variants[a]) {
+      for (const AtomUse& u : p.atom_variants[a]) {
+        const uint32_t vi = u.variant;
         if (s.variant_stamp[vi] == epoch) continue;
-        if (s.entry_stamp[p.variants[vi].entry] != epoch) continue;
+        const Variant& v = p.variants[vi];
+        if (s.entry_stamp[v.entry] != epoch) continue;
+        if (s.mask_stamp[vi] != epoch) {
+          s.mask_stamp[vi] = epoch;
+          s.mask[vi] = 0;
+        }
+        s.mask[vi] |= u.bit;
+        if (s.mask[vi] != v.full_mask) continue;  // some AND-ed group has no hit yet
         s.variant_stamp[vi] = epoch;
         s.candidates.push_back(vi);
       }

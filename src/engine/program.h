@@ -38,6 +38,7 @@ struct CompileOptions {
 
 struct ProgramStats {
   size_t rules = 0, routed_rules = 0, variants = 0, always_variants = 0, atoms = 0, field_databases = 0;
+  size_t prefilter_groups = 0;  // AND-ed literal groups over all prefiltered variants (each must hit)
 };
 
 struct ProgramImpl;  // compiled tables and Vectorscan databases (program.cpp)

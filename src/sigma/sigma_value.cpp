@@ -190,6 +190,14 @@ Result<std::shared_ptr<const CompiledRegex>> compile_regex(std::string_view patt
   auto cr = std::make_shared<CompiledRegex>();
   cr->re = std::make_unique<RE2>(p, o);
   if (!cr->re->ok()) return Status::Error("regex not supported by RE2 (linear-time engine): " + cr->re->error());
+  // Counted repetitions (".{1000,}", "[a-z]{64}") make programs of thousands of instructions whose DFA does not
+  // fit RE2's default budget; RE2 then falls back to its NFA, linear but some thousand times slower per byte
+  // (milliseconds per long command line). Such regexes get a larger budget, used only as the DFA grows.
+  if (cr->re->ProgramSize() > 1000) {
+    o.set_max_mem(int64_t(64) << 20);
+    cr->re = std::make_unique<RE2>(p, o);
+    if (!cr->re->ok()) return Status::Error("regex not supported by RE2 (linear-time engine): " + cr->re->error());
+  }
   return std::shared_ptr<const CompiledRegex>(std::move(cr));
 }
 
