@@ -90,12 +90,17 @@ int run_check(const RulesArgs& a) {
     }
   }
   const auto& st = prog.value()->stats();
-  const size_t total = rep.loaded + rep.unusable;
+  const size_t total = rep.loaded + rep.unusable + rep.needs_values;
+  auto pct = [total](size_t n) { return total ? 100.0 * double(n) / double(total) : 0.0; };
   std::printf(
-      "files: %zu, rules: %zu, loaded: %zu (%.2f%%), unusable: %zu, correlation: %zu, invalid files: %zu, "
-      "without a log source here: %zu\n",
-      rep.files, total, rep.loaded, total ? 100.0 * double(rep.loaded) / double(total) : 0.0, rep.unusable,
-      rep.correlations, rep.invalid_files, unrouted);
+      "files: %zu, rules: %zu, loaded: %zu (%.2f%%), waiting for placeholder values: %zu, unusable: %zu, "
+      "correlation: %zu, invalid files: %zu, without a log source here: %zu\n",
+      rep.files, total, rep.loaded, pct(rep.loaded), rep.needs_values, rep.unusable, rep.correlations,
+      rep.invalid_files, unrouted);
+  if (rep.needs_values)
+    std::printf("supported: %zu (%.2f%%) = loaded + waiting for values; give the values with --vars FILE "
+                "(YAML: placeholder: [values])\n",
+                rep.loaded + rep.needs_values, pct(rep.loaded + rep.needs_values));
   std::printf("compiled: %zu variants, %zu literal atoms in %zu databases, %zu variants always evaluated\n",
               st.variants, st.atoms, st.field_databases, st.always_variants);
   return rep.invalid_files ? 1 : 0;

@@ -114,14 +114,15 @@ Result<HuntReport> run_hunt(const HuntOptions& opt, DetectionSink& sink, Pipelin
       rules.merge(RuleSet::from_text(f.text, "builtin:" + std::string(f.name), rlo));
   }
   for (const RuleLoadEntry& e : rules.report().entries) {
-    if (e.status == RuleLoadStatus::kUnusable || e.status == RuleLoadStatus::kInvalidFile)
+    if (e.status == RuleLoadStatus::kUnusable || e.status == RuleLoadStatus::kInvalidFile ||
+        e.status == RuleLoadStatus::kNeedsValues)
       report.load_messages.push_back(fmt::format("{}: {}{}{}", e.file, e.title.empty() ? "" : e.title,
                                                  e.title.empty() ? "" : ": ", e.reason));
   }
   if (!opt.rule_paths.empty() && rules.report().invalid_files > 0 && rules.size() == 0)
     return Status::Error("no usable rule in " + fmt::format("{}", fmt::join(opt.rule_paths, ", ")));
   report.rules_loaded = rules.size();
-  report.rules_unusable = rules.report().unusable + rules.report().invalid_files;
+  report.rules_unusable = rules.report().unusable + rules.report().invalid_files + rules.report().needs_values;
 
   Result<LogSourceMap> map = LogSourceMap::builtin();
   if (!map.ok()) return map.status();

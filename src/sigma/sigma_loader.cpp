@@ -16,6 +16,7 @@ const char* rule_load_status_name(RuleLoadStatus s) {
   switch (s) {
     case RuleLoadStatus::kLoaded: return "loaded";
     case RuleLoadStatus::kUnusable: return "unusable";
+    case RuleLoadStatus::kNeedsValues: return "needs-values";
     case RuleLoadStatus::kCorrelation: return "correlation";
     case RuleLoadStatus::kInvalidFile: return "invalid";
   }
@@ -116,6 +117,11 @@ class RuleError {
   explicit RuleError(std::string m) : msg(std::move(m)) {}
   std::string msg;
 };
+// The rule is fine; only the user's values for its placeholders are missing.
+class PlaceholderMissing : public RuleError {
+ public:
+  using RuleError::RuleError;
+};
 
 // Sigma string syntax -> plain bytes; fails when the string has wildcards.
 std::string to_plain(const RawValue& v, const std::string& key, const char* modifier) {
@@ -190,7 +196,8 @@ std::vector<RawValue> expand_placeholders(const RawValue& v, const RuleLoadOptio
         std::string name = s.substr(i + 1, end - i - 1);
         auto it = opt.placeholders.find(name);
         if (it == opt.placeholders.end() || it->second.empty())
-          throw RuleError("'" + key + "': placeholder %" + name + "% has no value (supply it with --vars FILE)");
+          throw PlaceholderMissing("'" + key + "': placeholder %" + name +
+                                   "% has no value (supply it with --vars FILE)");
         std::vector<std::string> next;
         for (const auto& a : acc)
           for (const auto& val : it->second) {
@@ -443,6 +450,7 @@ void RuleSet::merge(RuleSet&& o) {
   report_.files += o.report_.files;
   report_.loaded += o.report_.loaded;
   report_.unusable += o.report_.unusable;
+  report_.needs_values += o.report_.needs_values;
   report_.correlations += o.report_.correlations;
   report_.invalid_files += o.report_.invalid_files;
 }
@@ -618,6 +626,11 @@ void RuleSet::load_text(std::string_view yaml, const std::string& name, const Ru
       report_.loaded++;
       report_.entries.push_back(entry);
       rules_.push_back(std::move(r));
+    } catch (const PlaceholderMissing& e) {
+      entry.status = RuleLoadStatus::kNeedsValues;
+      entry.reason = e.msg;
+      report_.needs_values++;
+      report_.entries.push_back(entry);
     } catch (const RuleError& e) {
       entry.status = RuleLoadStatus::kUnusable;
       entry.reason = e.msg;

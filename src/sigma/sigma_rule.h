@@ -60,6 +60,8 @@ struct SigmaRule {
 enum class RuleLoadStatus : uint8_t {
   kLoaded,       // usable
   kUnusable,     // valid YAML, but this rule cannot be evaluated (reason says why)
+  kNeedsValues,  // a valid, supported rule whose `expand` placeholders have no values yet: kept out of the
+                 // rule set (never evaluated, never silently matched) until --vars supplies them
   kCorrelation,  // a correlation rule: loaded into correlations(), evaluated by the correlator
   kInvalidFile,  // the file is not valid YAML / not a Sigma document at all
 };
@@ -77,11 +79,12 @@ struct RuleLoadReport {
   std::vector<RuleLoadEntry> entries;  // one per rule document (or per file when the file is unreadable)
   size_t files = 0;
   size_t loaded = 0, unusable = 0, correlations = 0, invalid_files = 0;
+  size_t needs_values = 0;  // supported rules waiting for placeholder values (see kNeedsValues)
 };
 
 struct RuleLoadOptions {
   // Values for `expand` placeholders, by name without the percent signs. A rule using a placeholder that is
-  // not here is reported as unusable.
+  // not here is reported as needing values (kNeedsValues) and is not loaded.
   std::map<std::string, std::vector<std::string>> placeholders;
   // Path names (relative to a loaded folder) to skip, e.g. {"deprecated", "unsupported"}.
   std::vector<std::string> exclude_dirs;
