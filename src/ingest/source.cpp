@@ -26,7 +26,8 @@ PackKind sniff_pack(std::string_view h) {
   return PackKind::kNone;
 }
 
-Result<std::string> gunzip(std::string_view in, uint64_t limit) {
+Result<std::string> gunzip(std::string_view in, uint64_t limit, std::string* cut) {
+  if (cut) cut->clear();
   std::string out;
   z_stream zs;
   std::memset(&zs, 0, sizeof zs);
@@ -54,19 +55,26 @@ Result<std::string> gunzip(std::string_view in, uint64_t limit) {
     }
     if (rc == Z_BUF_ERROR && zs.avail_in == 0 && used() >= in.size()) {
       inflateEnd(&zs);
-      return Status::Error(fmt::format("truncated gzip stream after {} decompressed bytes", out.size()));
+      std::string why = fmt::format("truncated gzip stream after {} decompressed bytes", out.size());
+      if (!cut) return Status::Error(why);
+      *cut = std::move(why);
+      return out;
     }
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      std::string why = zs.msg ? zs.msg : "inflate error";
+      std::string why = fmt::format("corrupt gzip data at compressed offset {:#x}: {}", used(),
+                                    zs.msg ? zs.msg : "inflate error");
       inflateEnd(&zs);
-      return Status::Error(fmt::format("corrupt gzip data at compressed offset {:#x}: {}", used(), why));
+      if (!cut || out.empty()) return Status::Error(why);
+      *cut = why + fmt::format(" (after {} decompressed bytes)", out.size());
+      return out;
     }
   }
   inflateEnd(&zs);
   return out;
 }
 
-Result<std::string> unzstd(std::string_view in, uint64_t limit) {
+Result<std::string> unzstd(std::string_view in, uint64_t limit, std::string* cut) {
+  if (cut) cut->clear();
   std::string out;
   ZSTD_DStream* ds = ZSTD_createDStream();
   if (!ds) return Status::Error("zstd init failed");
@@ -78,8 +86,11 @@ Result<std::string> unzstd(std::string_view in, uint64_t limit) {
     size_t ret = ZSTD_decompressStream(ds, &ob, &ib);
     if (ZSTD_isError(ret)) {
       ZSTD_freeDStream(ds);
-      return Status::Error(fmt::format("corrupt zstd data at compressed offset {:#x}: {}", ib.pos,
-                                       ZSTD_getErrorName(ret)));
+      std::string why =
+          fmt::format("corrupt zstd data at compressed offset {:#x}: {}", ib.pos, ZSTD_getErrorName(ret));
+      if (!cut || out.empty()) return Status::Error(why);
+      *cut = why + fmt::format(" (after {} decompressed bytes)", out.size());
+      return out;
     }
     out.append(buf.data(), ob.pos);
     if (out.size() > limit) {
@@ -91,7 +102,11 @@ Result<std::string> unzstd(std::string_view in, uint64_t limit) {
     if (ib.pos == ib.size && ob.pos < ob.size) break;    // wants input that is not there
   }
   ZSTD_freeDStream(ds);
-  if (pending != 0) return Status::Error(fmt::format("truncated zstd stream after {} decompressed bytes", out.size()));
+  if (pending != 0) {
+    std::string why = fmt::format("truncated zstd stream after {} decompressed bytes", out.size());
+    if (!cut) return Status::Error(why);
+    *cut = std::move(why);
+  }
   return out;
 }
 
@@ -115,13 +130,16 @@ void SourceWalker::visit_buffer(std::shared_ptr<const Buffer> buf, const std::st
     return;
   }
   if (kind == PackKind::kGzip || kind == PackKind::kZstd) {
-    Result<std::string> r = kind == PackKind::kGzip ? gunzip(buf->view(), opt_.max_unpacked_bytes)
-                                                     : unzstd(buf->view(), opt_.max_unpacked_bytes);
+    std::string cut;
+    Result<std::string> r = kind == PackKind::kGzip ? gunzip(buf->view(), opt_.max_unpacked_bytes, &cut)
+                                                     : unzstd(buf->view(), opt_.max_unpacked_bytes, &cut);
     if (!r.ok()) {
       report(display, 0, r.status().message());
       ++files_failed_;
       return;
     }
+    // A cut or damaged stream: what came before the damage is read (nothing is lost that could be had).
+    if (!cut.empty()) report(display, 0, cut + "; reading what came before it", Severity::kWarning);
     // The inner name drops the compression suffix ("conn.log.gz" is a conn.log).
     visit_buffer(Buffer::from_string(std::move(r.value())), strip_pack_suffix(display), tenant, disk_bytes,
                  depth + 1, named, fn);

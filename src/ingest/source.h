@@ -57,8 +57,10 @@ class SourceWalker {
 enum class PackKind { kNone, kGzip, kZstd, kZip, kTar, kOther7z };
 PackKind sniff_pack(std::string_view head);
 
-// Decompresses a whole gzip (multi-member) or zstd stream, up to `limit` bytes.
-Result<std::string> gunzip(std::string_view in, uint64_t limit);
-Result<std::string> unzstd(std::string_view in, uint64_t limit);
+// Decompresses a whole gzip (multi-member) or zstd stream, up to `limit` bytes (beyond: an error, a bomb).
+// A stream that is cut short or damaged part-way is an error when `cut` is null; otherwise what could be
+// decompressed before the damage is returned and *cut says why it stops early (empty: the stream is whole).
+Result<std::string> gunzip(std::string_view in, uint64_t limit, std::string* cut = nullptr);
+Result<std::string> unzstd(std::string_view in, uint64_t limit, std::string* cut = nullptr);
 
 }  // namespace trawl

@@ -142,6 +142,7 @@ TEST_F(SourceTest, DamagedArchivesAreReportedAndTheRestIsRead) {
   std::string all;
   for (auto& d : r.result.diagnostics) all += d.to_string() + "\n";
   EXPECT_NE(all.find("1-truncated.jsonl.gz: truncated gzip"), std::string::npos) << all;
+  EXPECT_NE(all.find("reading what came before it"), std::string::npos) << all;
   EXPECT_NE(all.find("2-broken.zip"), std::string::npos) << all;
   EXPECT_NE(all.find("3-random.evtx: skipped"), std::string::npos) << all;
   EXPECT_NE(all.find("4-bomb.gz: decompressed size exceeds"), std::string::npos) << all;
@@ -170,4 +171,27 @@ TEST(Pipeline, SameOutputWhateverTheThreadCount) {
   EXPECT_EQ(one.events, two.events);
   EXPECT_EQ(one.events, four.events);
   EXPECT_EQ(one.paths, four.paths);
+}
+
+// gunzip/unzstd: a stream cut short is an error without `cut`, and with it yields a prefix of the original
+// and says where it stopped; a whole stream leaves `cut` empty.
+TEST(SourceDecompress, CutStreamsYieldWhatCameBefore) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i) + " of a log that goes on\n";
+  const std::string gz = gzip(text);
+  std::string cut;
+  auto whole = gunzip(gz, 1 << 26, &cut);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(*whole, text);
+  EXPECT_TRUE(cut.empty());
+  const std::string half = gz.substr(0, gz.size() / 2);
+  EXPECT_FALSE(gunzip(half, 1 << 26).ok());
+  auto part = gunzip(half, 1 << 26, &cut);
+  ASSERT_TRUE(part.ok());
+  EXPECT_FALSE(cut.empty());
+  EXPECT_GT(part->size(), 0u);
+  EXPECT_LT(part->size(), text.size());
+  EXPECT_EQ(text.compare(0, part->size(), *part), 0) << "not a prefix of the original";
+  // The bomb guard still wins over reading up to a cut.
+  EXPECT_FALSE(gunzip(gz, 1000, &cut).ok());
 }

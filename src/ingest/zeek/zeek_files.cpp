@@ -1,66 +1,13 @@
 #include "ingest/zeek/zeek_files.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <filesystem>
 
 #include "core/text.h"
+#include "ingest/source.h"
 
 namespace trawl {
-
-Result<std::string> gunzip_bytes(std::string_view gz, size_t max_bytes, bool* truncated) {
-  if (truncated) *truncated = false;
-  std::string out;
-  z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return Status::Error("gzip: cannot initialise zlib");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  zs.avail_in = uInt(std::min<size_t>(gz.size(), UINT32_MAX));
-  size_t consumed_total = 0;
-  std::array<char, 1 << 16> chunk;
-  int rc = Z_OK;
-  while (true) {
-    zs.next_out = reinterpret_cast<Bytef*>(chunk.data());
-    zs.avail_out = uInt(chunk.size());
-    rc = inflate(&zs, Z_NO_FLUSH);
-    size_t have = chunk.size() - zs.avail_out;
-    if (out.size() + have > max_bytes) {
-      inflateEnd(&zs);
-      return Status::Error("gzip: inflated size exceeds the limit of " + std::to_string(max_bytes) + " bytes");
-    }
-    out.append(chunk.data(), have);
-    if (rc == Z_STREAM_END) {
-      // Another member may follow (concatenated .gz files).
-      size_t used = size_t(reinterpret_cast<const char*>(zs.next_in) - gz.data());
-      consumed_total = used;
-      if (used + 2 <= gz.size() && uint8_t(gz[used]) == 0x1f && uint8_t(gz[used + 1]) == 0x8b) {
-        inflateReset(&zs);
-        continue;
-      }
-      break;
-    }
-    if (rc != Z_OK) {
-      if (rc == Z_BUF_ERROR && zs.avail_in == 0) {  // input ended mid-stream
-        if (truncated) *truncated = true;
-        break;
-      }
-      inflateEnd(&zs);
-      if (!out.empty()) {
-        if (truncated) *truncated = true;
-        return out;
-      }
-      return Status::Error(std::string("gzip: corrupt data (") + (zs.msg ? zs.msg : "inflate failed") + ")");
-    }
-    if (zs.avail_in == 0 && have == 0) {
-      if (truncated) *truncated = true;
-      break;
-    }
-  }
-  (void)consumed_total;
-  inflateEnd(&zs);
-  return out;
-}
 
 Result<std::shared_ptr<const Buffer>> read_zeek_file(const std::string& path, size_t max_bytes, bool* truncated) {
   if (truncated) *truncated = false;
@@ -68,8 +15,10 @@ Result<std::shared_ptr<const Buffer>> read_zeek_file(const std::string& path, si
   if (!mapped.ok()) return mapped.status();
   std::string_view v = mapped.value()->view();
   if (v.size() >= 2 && uint8_t(v[0]) == 0x1f && uint8_t(v[1]) == 0x8b) {
-    auto r = gunzip_bytes(v, max_bytes, truncated);
+    std::string cut;
+    auto r = gunzip(v, max_bytes, &cut);
     if (!r.ok()) return Status::Error(path + ": " + r.status().message());
+    if (truncated) *truncated = !cut.empty();
     return Buffer::from_string(std::move(r.value()));
   }
   return mapped;

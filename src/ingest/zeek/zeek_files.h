@@ -1,5 +1,5 @@
 // Finding and reading Zeek log files for `trawl net`, its tests and benchmarks: folders walked recursively,
-// `.gz` members inflated with zlib, log types guessed from file names ("conn.log", "NASHUA_conn.log",
+// `.gz` files inflated (ingest/source.h's gunzip, read up to a cut), log types guessed from file names ("conn.log", "NASHUA_conn.log",
 // "conn.15:00:00-16:00:00.log.gz", "open_conn.log"). A stop-gap until the shared source layer
 // (src/ingest/source) serves every command; kept small on purpose. Pure functions, thread-safe.
 #pragma once
@@ -20,9 +20,6 @@ namespace trawl {
 // that is cut short yields what could be inflated plus *truncated = true.
 Result<std::shared_ptr<const Buffer>> read_zeek_file(const std::string& path, size_t max_bytes = size_t(16) << 30,
                                                      bool* truncated = nullptr);
-
-// Inflates gzip bytes (one or more members). Same limits as read_zeek_file.
-Result<std::string> gunzip_bytes(std::string_view gz, size_t max_bytes, bool* truncated = nullptr);
 
 // Every regular file under the paths (folders recursively, sorted by path within each folder). Files whose
 // names say they are not logs (README, *.md, *.yaml, *.zip) are left out; content decides for the rest.
