@@ -209,6 +209,7 @@ void SourceWalker::visit_buffer(std::shared_ptr<const Buffer> buf, const std::st
     }
     return;
   }
+  if (opt_.accept && depth > 0 && !opt_.accept(display)) return;  // an archive member (or a decompressed name)
   InputFile f;
   f.buffer = std::move(buf);
   f.info = std::make_shared<FileInfo>();
@@ -219,8 +220,15 @@ void SourceWalker::visit_buffer(std::shared_ptr<const Buffer> buf, const std::st
   fn(std::move(f));
 }
 
+static bool archive_name(const std::string& name) {
+  for (const char* sfx : {".zip", ".tar", ".tgz", ".tar.gz", ".tar.zst", ".7z"})
+    if (iends_with(name, sfx)) return true;
+  return false;
+}
+
 void SourceWalker::visit_file(const std::string& real_path, const std::string& display, const std::string& tenant,
                               bool named, const std::function<void(InputFile&&)>& fn) {
+  if (opt_.accept && !archive_name(display) && !opt_.accept(display)) return;
   auto r = Buffer::map_file(real_path);
   if (!r.ok()) {
     report(display, 0, r.status().message());

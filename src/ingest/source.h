@@ -22,6 +22,9 @@ struct SourceOptions {
   bool tenant_dirs = false;    // --tenant-dirs: the first folder level under each PATH names the tenant
   uint64_t max_unpacked_bytes = 8ULL << 30;  // per archive member / decompressed file (bomb guard)
   int max_nesting = 4;         // archives inside archives
+  // When set, a file (or archive member) whose display name it refuses is skipped before it is read or
+  // decompressed, silently. Archives are always opened; the test applies to their members.
+  std::function<bool(const std::string& display)> accept;
 };
 
 struct InputFile {

@@ -2,7 +2,11 @@
 // EXPECTED.md) and the Mordor APT29 / LSASS captures (GROUND_TRUTH.md), plus the CLI end to end.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <array>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 
@@ -47,6 +51,31 @@ TEST(NetRealData, RitaProxiedBeaconFoundThroughFqdnPairing) {
   EXPECT_EQ(evidence(h, "connections"), "397");  // 397 CONNECT lines (README)
   EXPECT_NEAR(std::stod(evidence(h, "median_gap_s")), 249, 10);
   EXPECT_LT(f[size_t(google)].score, 0.7);  // RITA: 0.586
+}
+
+// The same folder packed as one .tar.gz gives the same findings (trawl net reads through the shared source walker:
+// archives, .gz/.zst, nested).
+TEST(NetRealData, ArchiveGivesTheSameFindingsAsTheFolder) {
+  REQUIRE_DATA("zeek/rita/proxy");
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("trawl_net_tar_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string tgz = (dir / "proxy.tar.gz").string();
+  const std::string cmd = "tar -czf '" + tgz + "' -C '" + test::data_path("zeek/rita") + "' proxy";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto folder = run_net_analysis({test::data_path("zeek/rita/proxy")}, NetOptions{}, "");
+  auto packed = run_net_analysis({tgz}, NetOptions{}, "");
+  fs::remove_all(dir);
+  ASSERT_TRUE(folder.ok() && packed.ok());
+  ASSERT_EQ(folder->findings.size(), packed->findings.size());
+  ASSERT_FALSE(folder->findings.empty());
+  for (size_t i = 0; i < folder->findings.size(); ++i) {
+    EXPECT_EQ(folder->findings[i].analytic, packed->findings[i].analytic);
+    EXPECT_EQ(folder->findings[i].src, packed->findings[i].src);
+    EXPECT_EQ(folder->findings[i].dst, packed->findings[i].dst);
+    EXPECT_DOUBLE_EQ(folder->findings[i].score, packed->findings[i].score);
+  }
+  EXPECT_EQ(folder->events, packed->events);
 }
 
 TEST(NetRealData, RitaRollingProxyPairs) {

@@ -1,7 +1,8 @@
 // Runs the network analytics over Zeek files and folders: the work behind `trawl net`, shared with the tests
-// and the benchmark. Files are read (.gz inflated), decoded with the Zeek decoder and fed to one NetAnalyzer in
-// the order the analyzer prefers (http/ssl and open_* logs before conn logs). Files that are not Zeek logs are
-// reported as diagnostics and skipped. Single-threaded; thread-safe (no shared state).
+// and the benchmark. Inputs come through the shared SourceWalker (folders, .zip/.tar/.7z archives, .gz/.zst,
+// nested; a cut .gz is read up to the cut), are decoded with the Zeek decoder and fed to one NetAnalyzer in the
+// order the analyzer prefers (http/ssl/dns and open_* logs before conn logs: one walk per log-type group).
+// Files that are not Zeek logs are reported as diagnostics and skipped. Single-threaded; no shared state.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Finding and reading Zeek log files for `trawl net`, its tests and benchmarks: folders walked recursively,
 // `.gz` files inflated (ingest/source.h's gunzip, read up to a cut), log types guessed from file names ("conn.log", "NASHUA_conn.log",
-// "conn.15:00:00-16:00:00.log.gz", "open_conn.log"). A stop-gap until the shared source layer
-// (src/ingest/source) serves every command; kept small on purpose. Pure functions, thread-safe.
+// "conn.15:00:00-16:00:00.log.gz", "open_conn.log"). `trawl net` reads through the shared SourceWalker; the
+// file helpers here serve the tests and benchmarks that read one Zeek file at a time. Pure functions, thread-safe.
 #pragma once
 
 #include <cstddef>
