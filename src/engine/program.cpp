@@ -65,6 +65,7 @@ struct FieldDatabase {
   std::unique_ptr<hs_database_t, HsDatabaseDeleter> db;     // caseless literals
   std::unique_ptr<hs_database_t, HsDatabaseDeleter> re_db;  // regexes in Vectorscan prefilter mode
   size_t patterns = 0;
+  std::vector<uint8_t> entries;  // by log-source entry: some variant routed there has an atom here
 };
 
 struct ChannelRoute {
@@ -105,6 +106,7 @@ class Compiler {
     atom_ids_.emplace(std::move(key), id);
     field_literals_[field].emplace_back(lit, id);
     keyword_atom_.push_back(field == kKeywordField ? 1 : 0);
+    atom_field_.push_back(field);
     return id;
   }
 
@@ -182,6 +184,7 @@ class Compiler {
       atom_ids_.emplace(std::move(key), id);
       field_regexes_[field].push_back(RegexAtom{re, flags, id});
       keyword_atom_.push_back(field == kKeywordField ? 1 : 0);
+      atom_field_.push_back(field);
     }
     Req r;
     r.always = false;
@@ -350,6 +353,20 @@ class Compiler {
 
  public:
   std::vector<uint8_t> keyword_atom_;  // atom id -> registered under the keyword field
+  std::vector<std::string> atom_field_;  // atom id -> event field it is scanned in
+
+  // Which log-source entries need each field scanned: an event whose active entries have no atom in a field
+  // skips that field's databases.
+  void mark_field_entries() {
+    const size_t n = p_.map.entries().size();
+    for (uint32_t a = 0; a < p_.atom_variants.size(); ++a) {
+      if (p_.atom_variants[a].empty()) continue;
+      const std::string& field = atom_field_[a];
+      FieldDatabase& fdb = field == kKeywordField ? p_.keyword_db : p_.field_dbs[field];
+      if (fdb.entries.size() != n) fdb.entries.assign(n, 0);
+      for (const AtomUse& u : p_.atom_variants[a]) fdb.entries[p_.variants[u.variant].entry] = 1;
+    }
+  }
 };
 
 }  // namespace
@@ -419,6 +436,7 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
   }
   Status s = comp.build_databases();
   if (!s.ok()) return s;
+  comp.mark_field_entries();
 
   p.stats.rules = p.rules.size();
   p.stats.routed_rules = size_t(std::count(p.routed.begin(), p.routed.end(), 1));
@@ -450,6 +468,9 @@ int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned i
 }
 
 void scan_field(const FieldDatabase& fdb, const char* data, unsigned len, ScannerState& s) {
+  bool wanted = false;
+  for (uint32_t ei : s.active_entries) wanted = wanted || (ei < fdb.entries.size() && fdb.entries[ei]);
+  if (!wanted) return;  // no rule routed to this event looks at this field
   if (fdb.db) hs_scan(fdb.db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
   if (fdb.re_db) hs_scan(fdb.re_db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
 }
