@@ -48,11 +48,23 @@ size_t find_lit(std::string_view s, size_t from, const std::string& lit, bool ca
   if (lit.empty()) return from <= s.size() ? from : std::string_view::npos;
   if (lit.size() > s.size()) return std::string_view::npos;
   const size_t last = s.size() - lit.size();
+  if (from > last) return std::string_view::npos;
   const char first = lit[0];
   const char first_up = (!cased && first >= 'a' && first <= 'z') ? char(first - 32) : first;
-  for (size_t i = from; i <= last; ++i) {
-    const char c = s[i];
-    if ((c == first || c == first_up) && lit_at(s, i, lit, cased)) return i;
+  // memchr (vectorised in libc) finds the candidates for the first byte, in both cases; the next position of
+  // each case is kept, so each byte is looked at once by each search.
+  const char* const base = s.data();
+  const char* const stop = base + last + 1;
+  auto next = [&](const char* from_p, char c) -> const char* {
+    return from_p >= stop ? nullptr : static_cast<const char*>(std::memchr(from_p, c, size_t(stop - from_p)));
+  };
+  const char* lo = next(base + from, first);
+  const char* up = first_up != first ? next(base + from, first_up) : nullptr;
+  while (lo || up) {
+    const char* p = !up || (lo && lo < up) ? lo : up;
+    if (lit_at(s, size_t(p - base), lit, cased)) return size_t(p - base);
+    if (p == lo) lo = next(p + 1, first);
+    else up = next(p + 1, first_up);
   }
   return std::string_view::npos;
 }

@@ -3,6 +3,10 @@
 // Each assertion runs the compiled Scanner AND the ReferenceEvaluator and fails if they disagree.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
+#include "sigma/sigma_value.h"
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -173,6 +177,39 @@ TEST(SigmaValue, ContainsStartsEnds) {
   EXPECT_EQ(1, M("sel: {F|contains: 'a*c'}", {{"F", "xxabbcxx"}}));  // wildcards inside contains
   EXPECT_EQ(1, M("sel: {F|contains: ''}", {{"F", "anything"}}));
   EXPECT_EQ(0, M("sel: {F|contains: ''}", {}));
+}
+
+// The substring search behind contains and wildcards, against a naive search on every short string over a
+// small alphabet (repeated first bytes, both cases, matches at the ends, overlapping candidates).
+TEST(SigmaValue, GlobSearchAgreesWithNaiveSearch) {
+  const std::string alphabet = "aAb\\";
+  auto naive = [](std::string_view s, std::string_view lit) {  // caseless ASCII substring test
+    auto low = [](std::string_view v) {
+      std::string o(v);
+      for (char& c : o) c = char(std::tolower(static_cast<unsigned char>(c)));
+      return o;
+    };
+    return low(s).find(low(lit)) != std::string::npos;
+  };
+  std::vector<std::string> words{""};
+  for (int len = 1; len <= 6; ++len) {
+    std::vector<std::string> next;
+    for (const auto& w : words)
+      if (int(w.size()) == len - 1)
+        for (char c : alphabet) next.push_back(w + c);
+    words.insert(words.end(), next.begin(), next.end());
+  }
+  size_t checked = 0;
+  for (const char* lit : {"a", "aab", "ab\\", "bA", "aaaa"}) {
+    GlobPattern g = GlobPattern::literal(lit, false);
+    g.add_leading_star();
+    g.add_trailing_star();
+    for (const auto& w : words) {
+      ASSERT_EQ(g.matches(w), naive(w, lit)) << "'" << lit << "' in '" << w << "'";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 5000u);
 }
 
 TEST(SigmaValue, ListsOrMapsAndAll) {
