@@ -68,6 +68,43 @@ struct FieldDatabase {
   std::vector<uint8_t> entries;  // by log-source entry: some variant routed there has an atom here
 };
 
+// Field name -> its databases, looked up for every field of every event: open addressing over a power-of-two
+// table with an FNV-1a hash of the (short) name, instead of the node-based map's modulo and pointer chase.
+class FieldIndex {
+ public:
+  void build(StringMap<FieldDatabase>& dbs) {
+    size_t cap = 16;
+    while (cap < dbs.size() * 4) cap <<= 1;
+    slots_.assign(cap, Slot{});
+    for (auto& [name, db] : dbs) {
+      size_t i = hash(name) & (cap - 1);
+      while (slots_[i].db) i = (i + 1) & (cap - 1);
+      slots_[i] = Slot{name, &db};
+    }
+  }
+  const FieldDatabase* find(std::string_view name) const {
+    if (slots_.empty()) return nullptr;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash(name) & mask;; i = (i + 1) & mask) {
+      const Slot& sl = slots_[i];
+      if (!sl.db) return nullptr;
+      if (sl.name.size() == name.size() && std::memcmp(sl.name.data(), name.data(), name.size()) == 0) return sl.db;
+    }
+  }
+
+ private:
+  static size_t hash(std::string_view s) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return size_t(h ^ (h >> 29));
+  }
+  struct Slot {
+    std::string_view name;  // the map's key (stable: node-based map)
+    const FieldDatabase* db = nullptr;
+  };
+  std::vector<Slot> slots_;
+};
+
 struct ChannelRoute {
   StringMap<std::vector<uint32_t>> by_event_id;  // EventID -> entries
   std::vector<uint32_t> any_event_id;            // entries without an EventID condition
@@ -83,6 +120,7 @@ struct ProgramImpl {
   std::vector<uint8_t> entry_has_keywords;             // entry has variants with keyword atoms
   std::vector<uint8_t> routed;                         // per rule
   StringMap<FieldDatabase> field_dbs;                  // event field name -> literal database
+  FieldIndex field_index;                              // fast lookup into field_dbs
   FieldDatabase keyword_db;                            // literals of keyword searches, scanned over all values
   StringMap<ChannelRoute> channels;                    // lower-cased Channel -> route
   StringMap<std::vector<uint32_t>> zeek_types;         // Zeek log type -> entries
@@ -442,6 +480,7 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
   p.stats.routed_rules = size_t(std::count(p.routed.begin(), p.routed.end(), 1));
   p.stats.variants = p.variants.size();
   p.stats.atoms = p.atom_variants.size();
+  p.field_index.build(p.field_dbs);
   p.stats.field_databases = p.field_dbs.size() + (p.keyword_db.db || p.keyword_db.re_db ? 1 : 0);
   return std::shared_ptr<const Program>(std::move(prog));
 }
@@ -569,15 +608,15 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
     for (const Field& f : e.fields()) {
       if (f.value.empty()) continue;
       const unsigned len = unsigned(std::min<size_t>(f.value.size(), UINT32_MAX));
-      auto it = p.field_dbs.find(f.name);
-      if (it != p.field_dbs.end()) scan_field(it->second, f.value.data(), len, s);
+      const FieldDatabase* fdb = p.field_index.find(f.name);
+      if (fdb) scan_field(*fdb, f.value.data(), len, s);
       if (f.name.find(' ') != std::string_view::npos) {
         // "Source Name" also feeds the rules' SourceName (see find_event_field).
         s.stripped_name.clear();
         for (char c : f.name)
           if (c != ' ') s.stripped_name.push_back(c);
-        auto jt = p.field_dbs.find(std::string_view(s.stripped_name));
-        if (jt != p.field_dbs.end() && jt != it) scan_field(jt->second, f.value.data(), len, s);
+        const FieldDatabase* sdb = p.field_index.find(s.stripped_name);
+        if (sdb && sdb != fdb) scan_field(*sdb, f.value.data(), len, s);
       }
       if (need_keywords) scan_field(p.keyword_db, f.value.data(), len, s);
     }
