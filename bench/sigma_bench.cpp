@@ -3,6 +3,7 @@
 // timed). The last benchmark prints the two ratios the design aims at:
 //   all-rules / 1-rule slowdown of the compiled program (target <= 2x),
 //   compiled / reference speedup with all rules (target >= 20x).
+// Each ratio uses the best of the repetitions (scripts/bench_sigma.sh runs three).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -101,7 +102,9 @@ void BM_SigmaCompiled(benchmark::State& state) {
   state.counters["rules"] = double(rules.size());
   state.counters["events/s"] = benchmark::Counter(double(events), benchmark::Counter::kIsRate);
   state.counters["matches/pass"] = double(matches) / double(std::max<size_t>(1, state.iterations()));
-  rates()["compiled/" + std::to_string(state.range(0))] = double(events) / seconds;
+  // With --benchmark_repetitions the best run counts: on a shared machine the slow runs measure the neighbours.
+  double& best = rates()["compiled/" + std::to_string(state.range(0))];
+  best = std::max(best, double(events) / seconds);
 }
 BENCHMARK(BM_SigmaCompiled)->Arg(1)->Arg(100)->Arg(1000)->Arg(0)->Unit(benchmark::kMillisecond);
 
@@ -124,7 +127,8 @@ void BM_SigmaReference(benchmark::State& state) {
   }
   state.counters["rules"] = double(rules.size());
   state.counters["events/s"] = benchmark::Counter(double(events), benchmark::Counter::kIsRate);
-  rates()["reference/0"] = double(events) / seconds;
+  double& best = rates()["reference/0"];
+  best = std::max(best, double(events) / seconds);
 }
 BENCHMARK(BM_SigmaReference)->Unit(benchmark::kMillisecond)->Iterations(1);
 
