@@ -5,7 +5,7 @@
 set -euo pipefail
 build=${1:-build}; data=${2:-../shared/data}; target_mb=${TARGET_MB:-1024}
 trawl="$build/trawl"
-samples="$data/evtx/attack-samples"
+samples="$(realpath -m "$data/evtx/attack-samples")"  # absolute: the copies below are symlinks
 rules="$data/sigma/rules/rules/windows"
 [ -d "$samples" ] || { echo "bench_hunt: $samples not found; skipped"; exit 0; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT

@@ -4,9 +4,11 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "core/text.h"
@@ -321,64 +323,89 @@ class Compiler {
     c.groups.resize(kMaxGroups);
   }
 
+  // One Vectorscan database per field and kind (literals; regex prefilters), compiled on all cores (compiling
+  // dominates start-up with thousands of rules); the shared scratch is then sized for each, in a fixed order.
   Status build_databases() {
-    for (auto& [field, lits] : field_literals_) {
-      FieldDatabase& fdb = field == kKeywordField ? p_.keyword_db : p_.field_dbs[field];
-      Status s = build_db(lits, fdb);
-      if (!s.ok()) return Status::Error("field '" + field + "': " + s.message());
-    }
-    for (auto& [field, res] : field_regexes_) {
-      FieldDatabase& fdb = field == kKeywordField ? p_.keyword_db : p_.field_dbs[field];
-      std::vector<const char*> exprs;
-      std::vector<unsigned> flags, ids;
-      for (const auto& r : res) {
-        exprs.push_back(r.pattern.c_str());
-        flags.push_back(r.flags);
-        ids.push_back(r.id);
-      }
+    struct Job {
+      const std::string* field;
+      const std::vector<std::pair<std::string, uint32_t>>* lits = nullptr;
+      const std::vector<RegexAtom>* res = nullptr;
       hs_database_t* db = nullptr;
+      std::string error;
+    };
+    std::vector<Job> jobs;
+    for (auto& [field, lits] : field_literals_) jobs.push_back(Job{&field, &lits, nullptr, nullptr, {}});
+    for (auto& [field, res] : field_regexes_) jobs.push_back(Job{&field, nullptr, &res, nullptr, {}});
+    auto run = [](Job& j) {
+      std::vector<const char*> exprs;
+      std::vector<size_t> lens;
+      std::vector<unsigned> flags, ids;
       hs_compile_error_t* err = nullptr;
-      if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), unsigned(exprs.size()), HS_MODE_BLOCK, nullptr,
-                           &db, &err) != HS_SUCCESS) {
-        std::string msg = err && err->message ? err->message : "unknown error";
-        hs_free_compile_error(err);
-        return Status::Error("field '" + field + "': Vectorscan regex prefilter compile failed: " + msg);
+      hs_error_t rc;
+      if (j.lits) {
+        for (const auto& [lit, id] : *j.lits) {
+          exprs.push_back(lit.data());
+          lens.push_back(lit.size());
+          flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+          ids.push_back(id);
+        }
+        rc = hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), unsigned(exprs.size()),
+                                  HS_MODE_BLOCK, nullptr, &j.db, &err);
+      } else {
+        for (const auto& r : *j.res) {
+          exprs.push_back(r.pattern.c_str());
+          flags.push_back(r.flags);
+          ids.push_back(r.id);
+        }
+        rc = hs_compile_multi(exprs.data(), flags.data(), ids.data(), unsigned(exprs.size()), HS_MODE_BLOCK,
+                              nullptr, &j.db, &err);
       }
-      fdb.re_db.reset(db);
+      if (rc != HS_SUCCESS) {
+        j.error = std::string(j.lits ? "Vectorscan compile failed: " : "Vectorscan regex prefilter compile failed: ") +
+                  (err && err->message ? err->message : "unknown error");
+        hs_free_compile_error(err);
+        j.db = nullptr;
+      }
+    };
+    const size_t threads = std::min<size_t>(jobs.size(), std::max(1u, std::thread::hardware_concurrency()));
+    if (threads <= 1) {
+      for (Job& j : jobs) run(j);
+    } else {
+      // Largest first, so that one big database does not start last.
+      std::vector<size_t> order(jobs.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      auto size_of = [&](size_t i) { return jobs[i].lits ? jobs[i].lits->size() : jobs[i].res->size(); };
+      std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return size_of(x) > size_of(y); });
+      std::atomic<size_t> next{0};
+      std::vector<std::thread> pool;
+      for (size_t t = 0; t < threads; ++t)
+        pool.emplace_back([&] {
+          for (size_t k = next++; k < order.size(); k = next++) run(jobs[order[k]]);
+        });
+      for (auto& th : pool) th.join();
+    }
+    Status status;
+    for (Job& j : jobs) {
+      if (!j.db) {
+        if (status.ok()) status = Status::Error("field '" + *j.field + "': " + j.error);
+        continue;
+      }
+      FieldDatabase& fdb = *j.field == kKeywordField ? p_.keyword_db : p_.field_dbs[*j.field];
+      if (j.lits) {
+        fdb.db.reset(j.db);
+        fdb.patterns = j.lits->size();
+      } else {
+        fdb.re_db.reset(j.db);
+      }
       hs_scratch_t* scratch = p_.scratch_proto.release();
-      if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) return Status::Error("Vectorscan scratch allocation failed");
+      if (hs_alloc_scratch(j.db, &scratch) != HS_SUCCESS && status.ok())
+        status = Status::Error("Vectorscan scratch allocation failed");
       p_.scratch_proto.reset(scratch);
     }
-    return Status();
+    return status;
   }
 
  private:
-  Status build_db(const std::vector<std::pair<std::string, uint32_t>>& lits, FieldDatabase& out) {
-    std::vector<const char*> exprs;
-    std::vector<size_t> lens;
-    std::vector<unsigned> flags, ids;
-    for (const auto& [lit, id] : lits) {
-      exprs.push_back(lit.data());
-      lens.push_back(lit.size());
-      flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
-      ids.push_back(id);
-    }
-    hs_database_t* db = nullptr;
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), unsigned(exprs.size()),
-                             HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
-      std::string msg = err && err->message ? err->message : "unknown error";
-      hs_free_compile_error(err);
-      return Status::Error("Vectorscan compile failed: " + msg);
-    }
-    out.db.reset(db);
-    out.patterns = exprs.size();
-    hs_scratch_t* scratch = p_.scratch_proto.release();
-    if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) return Status::Error("Vectorscan scratch allocation failed");
-    p_.scratch_proto.reset(scratch);
-    return Status();
-  }
-
   ProgramImpl& p_;
   std::map<std::pair<std::string, std::string>, uint32_t> atom_ids_;
   std::map<std::string, std::vector<std::pair<std::string, uint32_t>>> field_literals_;
