@@ -220,6 +220,32 @@ void SourceWalker::visit_buffer(std::shared_ptr<const Buffer> buf, const std::st
   fn(std::move(f));
 }
 
+// Walks `root` recursively, following links to folders, calling on_file for each regular file. A folder whose
+// real location is already on the path being walked (a link loop) is not entered; on_loop is told.
+template <class OnFile, class OnLoop>
+static std::error_code walk_tree(const fs::path& root, OnFile on_file, OnLoop on_loop) {
+  std::error_code ec;
+  std::vector<std::string> stack{fs::weakly_canonical(root, ec).string()};  // real paths of the open folders
+  for (auto it = fs::recursive_directory_iterator(
+           root, fs::directory_options::skip_permission_denied | fs::directory_options::follow_directory_symlink, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code ec2;
+    stack.resize(size_t(it.depth()) + 1);  // the entry's folder is stack.back()
+    if (it->is_directory(ec2)) {
+      const std::string real = fs::weakly_canonical(it->path(), ec2).string();
+      if (std::find(stack.begin(), stack.end(), real) != stack.end()) {
+        it.disable_recursion_pending();
+        on_loop(it->path());
+      } else {
+        stack.push_back(real);
+      }
+      continue;
+    }
+    if (it->is_regular_file(ec2)) on_file(*it);
+  }
+  return ec;
+}
+
 static bool archive_name(const std::string& name) {
   for (const char* sfx : {".zip", ".tar", ".tgz", ".tar.gz", ".tar.zst", ".7z"})
     if (iends_with(name, sfx)) return true;
@@ -253,11 +279,13 @@ void SourceWalker::walk(const std::vector<std::string>& paths, const std::functi
       continue;
     }
     std::vector<fs::path> files;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::error_code ec2;
-      if (it->is_regular_file(ec2)) files.push_back(it->path());
-    }
+    // Symbolic links to folders are followed (evidence trees are often assembled with them); a link loop is
+    // reported and not entered.
+    ec = walk_tree(
+        root, [&](const fs::directory_entry& e) { files.push_back(e.path()); },
+        [&](const fs::path& p) {
+          report(p.string(), 0, "link back to a folder being walked (a loop); skipped", Severity::kInfo);
+        });
     if (ec) report(root, 0, "cannot list folder: " + ec.message(), Severity::kWarning);
     std::sort(files.begin(), files.end());
     for (const fs::path& p : files) {
@@ -281,11 +309,13 @@ uint64_t SourceWalker::disk_size(const std::vector<std::string>& paths) {
       continue;
     }
     if (!fs::is_directory(root, ec)) continue;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::error_code ec2;
-      if (it->is_regular_file(ec2)) total += it->file_size(ec2);
-    }
+    walk_tree(
+        root,
+        [&](const fs::directory_entry& e) {
+          std::error_code ec2;
+          total += e.file_size(ec2);
+        },
+        [](const fs::path&) {});
   }
   return total;
 }

@@ -150,6 +150,22 @@ TEST_F(SourceTest, DamagedArchivesAreReportedAndTheRestIsRead) {
   for (size_t i = 0; i < good.events.size(); ++i) EXPECT_EQ(r.events[i], good.events[i]);
 }
 
+// Links to folders are followed; a link back up to an ancestor (a loop) is reported and not followed.
+TEST_F(SourceTest, FolderLinksAreFollowedAndLoopsStop) {
+  const std::string a = read_all(test::fixture_path("json/three_shapes.jsonl"));
+  write_all(dir_ / "store/host1/a.jsonl", a);
+  fs::create_directories(dir_ / "case");
+  fs::create_directory_symlink(dir_ / "store/host1", dir_ / "case/host1");
+  fs::create_directory_symlink(dir_ / "case", dir_ / "store/host1/loop");  // case/host1/loop -> case
+  RunOut linked = run({(dir_ / "case").string()});
+  RunOut plain = run({(dir_ / "store/host1/a.jsonl").string()});
+  ASSERT_FALSE(plain.events.empty());
+  EXPECT_EQ(linked.events, plain.events);  // the linked folder is read, once: the loop ends
+  std::string all;
+  for (auto& d : linked.result.diagnostics) all += d.to_string() + "\n";
+  EXPECT_NE(all.find("a loop"), std::string::npos) << all;
+}
+
 TEST_F(SourceTest, TenantDirsNameTheTenantFromTheFirstFolderLevel) {
   const std::string a = read_all(test::fixture_path("json/damaged.jsonl"));
   write_all(dir_ / "acme/ws01/Security.jsonl", a);
