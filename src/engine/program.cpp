@@ -436,6 +436,17 @@ class Compiler {
 
 }  // namespace
 
+Detection sigma_detection(const SigmaRule& r, const Event& e) {
+  Detection d;
+  fill_from_event(d, e);
+  d.kind = DetectionKind::kSigma;
+  d.rule_id = r.id.empty() ? r.title : r.id;
+  d.title = r.title;
+  d.level = r.level;
+  d.tags = r.tags;
+  return d;
+}
+
 Program::~Program() = default;
 size_t Program::rule_count() const { return impl_->rules.size(); }
 const SigmaRule& Program::rule(size_t i) const { return impl_->rules[i]; }

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/detection.h"
 #include "core/event.h"
 #include "core/status.h"
 #include "engine/reference.h"
@@ -40,6 +41,9 @@ struct ProgramStats {
   size_t rules = 0, routed_rules = 0, variants = 0, always_variants = 0, atoms = 0, field_databases = 0;
   size_t prefilter_groups = 0;  // AND-ed literal groups over all prefiltered variants (each must hit)
 };
+
+// The detection record of a Sigma rule match on an event (the event's fields, the rule's id, title, level, tags).
+Detection sigma_detection(const SigmaRule& rule, const Event& e);
 
 struct ProgramImpl;  // compiled tables and Vectorscan databases (program.cpp)
 

@@ -116,16 +116,7 @@ RegressionReport run_sigma_regression(const std::shared_ptr<const Program>& prog
             ++c.events;
             matches.clear();
             scanner.scan(e, matches);
-            for (const auto& m : matches) {
-              const SigmaRule& base = prog->rule(m.rule_index);
-              Detection d;
-              fill_from_event(d, e);
-              d.kind = DetectionKind::kSigma;
-              d.rule_id = base.id.empty() ? base.title : base.id;
-              d.title = base.title;
-              d.level = base.level;
-              corr.value().add(d);
-            }
+            for (const auto& m : matches) corr.value().add(sigma_detection(prog->rule(m.rule_index), e));
           });
           if (!s.ok()) c.error = s.message();
           for (const Detection& d : corr.value().finish())

@@ -56,15 +56,7 @@ class HuntStage final : public Stage {
       for (const RuleMatch& m : matches_) {
         const bool shown = filter_->enabled[m.rule_index];
         if (!shown && !filter_->correlated[m.rule_index]) continue;
-        const SigmaRule& r = prog_->rule(m.rule_index);
-        Detection d;
-        fill_from_event(d, e);
-        d.kind = DetectionKind::kSigma;
-        d.rule_id = r.id.empty() ? r.title : r.id;
-        d.title = r.title;
-        d.level = r.level;
-        d.tags = r.tags;
-        out.detections.push_back(std::move(d));
+        out.detections.push_back(sigma_detection(prog_->rule(m.rule_index), e));
         out.detection_flags.push_back(shown ? 0 : kHiddenDetection);
       }
       if (ioc_) {
