@@ -5,13 +5,16 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <memory>
+#include <new>
 #include <sstream>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -166,22 +169,31 @@ struct PairKeyHash {
 // (pair, value) records, chunked so that growth never copies, and are grouped by pair once, in finish().
 template <class T>
 class ChunkLog {
+  static_assert(std::is_trivially_destructible_v<T> && std::is_trivially_copyable_v<T>,
+                "chunks are raw storage: records are copied in and never destroyed");
+
  public:
   static constexpr size_t kChunk = size_t(1) << 16;
+  ChunkLog() = default;
+  ChunkLog(ChunkLog&&) noexcept = default;
+  ChunkLog& operator=(ChunkLog&&) noexcept = default;
   void push_back(const T& v) {
-    if (size_ % kChunk == 0) chunks_.emplace_back(new T[kChunk]);
-    chunks_.back()[size_ % kChunk] = v;
+    // Raw storage: a new chunk costs address space, not resident memory, until records are written (a small
+    // input's analyzer per thread stays small).
+    if (size_ % kChunk == 0) chunks_.emplace_back(static_cast<T*>(std::malloc(sizeof(T) * kChunk)));
+    if (!chunks_.back()) throw std::bad_alloc();
+    new (&chunks_.back().get()[size_ % kChunk]) T(v);
     ++size_;
   }
   size_t size() const { return size_; }
-  T& operator[](size_t i) { return chunks_[i / kChunk][i % kChunk]; }
-  const T& operator[](size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+  T& operator[](size_t i) { return chunks_[i / kChunk].get()[i % kChunk]; }
+  const T& operator[](size_t i) const { return chunks_[i / kChunk].get()[i % kChunk]; }
   // Calls f on every record in order, freeing each chunk once it is read; the log is empty afterwards.
   template <class F>
   void drain(F&& f) {
     for (size_t c = 0; c < chunks_.size(); ++c) {
       const size_t n = std::min(kChunk, size_ - c * kChunk);
-      for (size_t i = 0; i < n; ++i) f(chunks_[c][i]);
+      for (size_t i = 0; i < n; ++i) f(chunks_[c].get()[i]);
       chunks_[c].reset();
     }
     chunks_.clear();
@@ -191,12 +203,15 @@ class ChunkLog {
   void for_each(F&& f) {
     for (size_t c = 0; c < chunks_.size(); ++c) {
       const size_t n = std::min(kChunk, size_ - c * kChunk);
-      for (size_t i = 0; i < n; ++i) f(chunks_[c][i]);
+      for (size_t i = 0; i < n; ++i) f(chunks_[c].get()[i]);
     }
   }
 
  private:
-  std::vector<std::unique_ptr<T[]>> chunks_;
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  std::vector<std::unique_ptr<T, Free>> chunks_;
   size_t size_ = 0;
 };
 
