@@ -191,7 +191,10 @@ class Compiler {
   // negated classes, \W \S \D \p \x \C). Otherwise the predicate stays unfiltered.
   Req regex_req(const SigmaValue& v, const std::string& field) {
     const std::string& re = v.text;
-    if (v.re_icase || v.re_multiline || re.find("(?") != std::string::npos) return always();
+    if (v.re_icase || v.re_multiline) return always();
+    // Inline flags and other (? forms change matching; a plain non-capturing group (?: does not.
+    for (size_t q = re.find("(?"); q != std::string::npos; q = re.find("(?", q + 2))
+      if (q + 2 >= re.size() || re[q + 2] != ':' || (q > 0 && re[q - 1] == '\\')) return always();
     for (size_t i = 0; i < re.size(); ++i) {
       const unsigned char c = static_cast<unsigned char>(re[i]);
       if (c >= 0x80) return always();

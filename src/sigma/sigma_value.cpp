@@ -218,10 +218,10 @@ bool regex_partial_match(const CompiledRegex& re, std::string_view s) {
 }
 
 std::string regex_required_literal(std::string_view p) {
-  // Conservative: only literal runs at group depth 0 of a pattern without alternation count. A character
+  // Conservative: only literal runs at group depth 0 count, and none when the pattern has an alternation at
+  // depth 0 (an alternation inside a group leaves the literals around the group required). A character
   // followed by a quantifier that allows zero repetitions (or any quantifier, to stay simple) ends a run
   // without being part of it.
-  if (p.find('|') != std::string_view::npos) return {};
   std::string best, cur;
   auto flush = [&]() {
     if (cur.size() > best.size()) best = cur;
@@ -265,6 +265,9 @@ std::string regex_required_literal(std::string_view p) {
         ++j;
       }
       next = j + 1;
+    } else if (c == '|') {
+      if (depth == 0) return {};
+      flush();
     } else if (c == '.' || c == '^' || c == '$') {
       flush();
     } else if (c == '*' || c == '+' || c == '?' || c == '{') {

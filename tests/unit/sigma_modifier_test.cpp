@@ -416,3 +416,15 @@ TEST(SigmaLogSource, RoutingAndFieldRenames) {
   EXPECT_EQ(0, M(det, {{"Channel", "System"}, {"EventID", "1"}, {"Image", "C:\\whoami.exe"}}, "sel", RuleLoadOptions(),
                  nullptr, ls, false));
 }
+
+// The literal a regex requires (the prefilter atom of an `re` value): alternations inside groups leave the
+// literals around the group required; one at the top level leaves none.
+TEST(SigmaRegexLiteral, AlternationsInsideGroups) {
+  EXPECT_EQ(regex_required_literal("cmd.{0,5}(?:/c|/r)set"), "cmd");
+  EXPECT_EQ(regex_required_literal("(abc|def)ghijk"), "ghijk");
+  EXPECT_EQ(regex_required_literal("abc|def"), "");
+  EXPECT_EQ(regex_required_literal("(?:x|y)|zzzz"), "");        // top-level alternation after a group
+  EXPECT_EQ(regex_required_literal("abc\\|defg"), "abc|defg");   // an escaped pipe is a literal
+  EXPECT_EQ(regex_required_literal("[|]abcd"), "abcd");          // a pipe inside a class is not an alternation
+  EXPECT_EQ(regex_required_literal("Invoke-(?:Expression|Command)"), "invoke-");
+}
