@@ -53,6 +53,10 @@ struct Conj {
   bool always() const { return groups.empty(); }
 };
 constexpr size_t kMaxGroups = 32;  // a variant's group mask is 32 bits
+// An OR keeps its branches apart (each a conjunction of its own: a rule is a candidate when all groups of any
+// branch hit) up to this many branches per rule and source; beyond, branches merge into one group.
+constexpr size_t kMaxAlternatives = 8;
+using Dnf = std::vector<Conj>;  // OR of conjunctions; an alternative without groups makes the whole always
 
 struct HsDatabaseDeleter {
   void operator()(hs_database_t* d) const { hs_free_database(d); }
@@ -286,32 +290,72 @@ class Compiler {
     return conj_and(std::move(cs));
   }
 
-  Conj search_conj(const SigmaSearch& s, const FieldRenames& renames) {
-    std::vector<Conj> alts;
+  static bool dnf_always(const Dnf& d) {
+    return d.empty() || std::any_of(d.begin(), d.end(), [](const Conj& c) { return c.always(); });
+  }
+  // One conjunction standing for the whole OR (the union of each branch's most selective group).
+  static Conj collapse(Dnf&& d) { return d.size() == 1 ? std::move(d[0]) : conj_or(std::move(d)); }
+  static Dnf dnf_or(std::vector<Dnf>&& ds) {
+    Dnf out;
+    for (auto& d : ds) {
+      if (dnf_always(d)) return Dnf{Conj{}};
+      for (auto& c : d) out.push_back(std::move(c));
+    }
+    if (out.size() > kMaxAlternatives) return Dnf{collapse(std::move(out))};
+    return out;
+  }
+  static Dnf dnf_and(std::vector<Dnf>&& ds) {
+    size_t product = 1;
+    for (auto& d : ds) {
+      if (d.empty()) d.push_back(Conj{});
+      product *= d.size();
+      if (product > kMaxAlternatives) break;
+    }
+    if (product > kMaxAlternatives) {  // too many combinations: each OR becomes one conjunction first
+      std::vector<Conj> cs;
+      for (auto& d : ds) cs.push_back(collapse(std::move(d)));
+      return Dnf{conj_and(std::move(cs))};
+    }
+    Dnf out{Conj{}};
+    for (auto& d : ds) {
+      Dnf next;
+      for (const Conj& a : out)
+        for (const Conj& b : d) {
+          Conj c = a;
+          c.groups.insert(c.groups.end(), b.groups.begin(), b.groups.end());
+          next.push_back(std::move(c));
+        }
+      out = std::move(next);
+    }
+    return out;
+  }
+
+  Dnf search_dnf(const SigmaSearch& s, const FieldRenames& renames) {
+    std::vector<Dnf> alts;
     for (const auto& alt : s.alternatives) {
       std::vector<Conj> preds;
       for (const auto& pr : alt) preds.push_back(predicate_conj(pr, renames));
-      alts.push_back(conj_and(std::move(preds)));
+      alts.push_back(Dnf{conj_and(std::move(preds))});
     }
-    return alts.size() == 1 ? std::move(alts[0]) : conj_or(std::move(alts));
+    return dnf_or(std::move(alts));
   }
 
-  Conj cond_conj(const SigmaCondition& c, const SigmaRule& r, const FieldRenames& renames) {
+  Dnf cond_dnf(const SigmaCondition& c, const SigmaRule& r, const FieldRenames& renames) {
     using Op = SigmaCondition::Op;
     switch (c.op) {
-      case Op::kRef: return c.ref < r.searches.size() ? search_conj(r.searches[c.ref], renames) : Conj{};
+      case Op::kRef: return c.ref < r.searches.size() ? search_dnf(r.searches[c.ref], renames) : Dnf{Conj{}};
       case Op::kAnd: {
-        std::vector<Conj> cs;
-        for (const auto& k : c.kids) cs.push_back(cond_conj(k, r, renames));
-        return conj_and(std::move(cs));
+        std::vector<Dnf> ds;
+        for (const auto& k : c.kids) ds.push_back(cond_dnf(k, r, renames));
+        return dnf_and(std::move(ds));
       }
       case Op::kOr:
       case Op::kAtLeast: {  // at least one child (count >= 1) must hold
-        std::vector<Conj> cs;
-        for (const auto& k : c.kids) cs.push_back(cond_conj(k, r, renames));
-        return conj_or(std::move(cs));
+        std::vector<Dnf> ds;
+        for (const auto& k : c.kids) ds.push_back(cond_dnf(k, r, renames));
+        return dnf_or(std::move(ds));
       }
-      default: return Conj{};
+      default: return Dnf{Conj{}};
     }
   }
 
@@ -485,22 +529,27 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
   for (uint32_t ri = 0; ri < p.rules.size(); ++ri) {
     const SigmaRule& r = p.rules[ri];
     for (uint32_t ei : p.map.entries_for(r.logsource)) {
-      const uint32_t vi = uint32_t(p.variants.size());
-      p.variants.push_back(Variant{ri, ei});
       p.routed[ri] = 1;
-      Conj conj;
+      Dnf dnf{Conj{}};
       if (opt.prefilter) {
         // Several conditions (a condition list): any may hold.
-        std::vector<Conj> conds;
-        for (const auto& c : r.conditions) conds.push_back(comp.cond_conj(c, r, ents[ei].field_renames));
-        conj = conds.size() == 1 ? std::move(conds[0]) : Compiler::conj_or(std::move(conds));
-        Compiler::trim(conj);
+        std::vector<Dnf> conds;
+        for (const auto& c : r.conditions) conds.push_back(comp.cond_dnf(c, r, ents[ei].field_renames));
+        dnf = Compiler::dnf_or(std::move(conds));
       }
-      if (conj.always()) {
+      if (Compiler::dnf_always(dnf)) {
+        const uint32_t vi = uint32_t(p.variants.size());
+        p.variants.push_back(Variant{ri, ei});
         p.entry_always[ei].push_back(vi);
         p.stats.always_variants++;
-      } else {
-        p.entry_has_atoms[ei] = 1;
+        continue;
+      }
+      // One variant per alternative (adjacent, same rule and source): a candidate when all its groups hit.
+      p.entry_has_atoms[ei] = 1;
+      for (Conj& conj : dnf) {
+        Compiler::trim(conj);
+        const uint32_t vi = uint32_t(p.variants.size());
+        p.variants.push_back(Variant{ri, ei});
         for (size_t g = 0; g < conj.groups.size(); ++g) {
           const uint32_t bit = uint32_t(1) << g;
           p.variants[vi].full_mask |= bit;
@@ -680,11 +729,15 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
 
   // 3. Exact evaluation in rule order; a rule matches once even when several of its sources hold.
   std::sort(s.candidates.begin(), s.candidates.end());
-  s.last_evaluated = s.candidates.size();
-  uint32_t last_rule = UINT32_MAX;
+  s.last_evaluated = 0;
+  uint32_t last_rule = UINT32_MAX, tried_rule = UINT32_MAX, tried_entry = UINT32_MAX;
   for (uint32_t vi : s.candidates) {
     const Variant& v = p.variants[vi];
     if (v.rule == last_rule) continue;
+    if (v.rule == tried_rule && v.entry == tried_entry) continue;  // another alternative of the same variant
+    tried_rule = v.rule;
+    tried_entry = v.entry;
+    ++s.last_evaluated;
     if (evaluate_rule(p.rules[v.rule], &ents[v.entry].field_renames, e)) {
       out.push_back(RuleMatch{v.rule});
       last_rule = v.rule;
