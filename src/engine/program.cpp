@@ -120,7 +120,11 @@ struct ProgramImpl {
   std::vector<SigmaRule> rules;
   LogSourceMap map;
   std::vector<Variant> variants;                       // ordered by rule index
-  std::vector<std::vector<AtomUse>> atom_variants;     // atom -> (variant, group) it satisfies
+  std::vector<std::vector<AtomUse>> atom_variants;     // atom -> (variant, group) it satisfies, by entry
+  struct EntryRange {
+    uint32_t entry, begin, end;  // atom_variants[a][begin, end) belong to variants of this log-source entry
+  };
+  std::vector<std::vector<EntryRange>> atom_ranges;    // atom -> its uses grouped by entry (only active ones are read)
   std::vector<std::vector<uint32_t>> entry_always;     // entry -> variants always evaluated
   std::vector<uint8_t> entry_has_atoms;                // entry has variants with atoms
   std::vector<uint8_t> entry_has_keywords;             // entry has variants with keyword atoms
@@ -569,6 +573,22 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
   p.stats.rules = p.rules.size();
   p.stats.routed_rules = size_t(std::count(p.routed.begin(), p.routed.end(), 1));
   p.stats.variants = p.variants.size();
+  // Group each atom's uses by log-source entry: a hit then reads only the uses of the entries the event routes
+  // to (a common atom such as "\\windows\\" in Image serves hundreds of rules of other sources).
+  p.atom_ranges.resize(p.atom_variants.size());
+  for (uint32_t a = 0; a < p.atom_variants.size(); ++a) {
+    auto& uses = p.atom_variants[a];
+    std::stable_sort(uses.begin(), uses.end(), [&](const AtomUse& x, const AtomUse& y) {
+      return p.variants[x.variant].entry < p.variants[y.variant].entry;
+    });
+    for (uint32_t i = 0; i < uses.size();) {
+      const uint32_t entry = p.variants[uses[i].variant].entry;
+      uint32_t j = i;
+      while (j < uses.size() && p.variants[uses[j].variant].entry == entry) ++j;
+      p.atom_ranges[a].push_back(ProgramImpl::EntryRange{entry, i, j});
+      i = j;
+    }
+  }
   p.stats.atoms = p.atom_variants.size();
   p.field_index.build(p.field_dbs);
   p.stats.field_databases = p.field_dbs.size() + (p.keyword_db.db || p.keyword_db.re_db ? 1 : 0);
@@ -710,21 +730,25 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
       }
       if (need_keywords) scan_field(p.keyword_db, f.value.data(), len, s);
     }
-    for (uint32_t a : s.hits)
-      for (const AtomUse& u : p.atom_variants[a]) {
-        const uint32_t vi = u.variant;
-        if (s.variant_stamp[vi] == epoch) continue;
-        const Variant& v = p.variants[vi];
-        if (s.entry_stamp[v.entry] != epoch) continue;
-        if (s.mask_stamp[vi] != epoch) {
-          s.mask_stamp[vi] = epoch;
-          s.mask[vi] = 0;
+    for (uint32_t a : s.hits) {
+      const AtomUse* uses = p.atom_variants[a].data();
+      for (const ProgramImpl::EntryRange& r : p.atom_ranges[a]) {
+        if (s.entry_stamp[r.entry] != epoch) continue;  // a source this event does not route to
+        for (uint32_t i = r.begin; i < r.end; ++i) {
+          const AtomUse& u = uses[i];
+          const uint32_t vi = u.variant;
+          if (s.variant_stamp[vi] == epoch) continue;
+          if (s.mask_stamp[vi] != epoch) {
+            s.mask_stamp[vi] = epoch;
+            s.mask[vi] = 0;
+          }
+          s.mask[vi] |= u.bit;
+          if (s.mask[vi] != p.variants[vi].full_mask) continue;  // some AND-ed group has no hit yet
+          s.variant_stamp[vi] = epoch;
+          s.candidates.push_back(vi);
         }
-        s.mask[vi] |= u.bit;
-        if (s.mask[vi] != v.full_mask) continue;  // some AND-ed group has no hit yet
-        s.variant_stamp[vi] = epoch;
-        s.candidates.push_back(vi);
       }
+    }
   }
 
   // 3. Exact evaluation in rule order; a rule matches once even when several of its sources hold.
