@@ -143,7 +143,7 @@ CommandRegistration reg(40, [](CLI::App& app) -> std::function<int()> {
   auto* sub = app.add_subcommand("net", "Network analytics over Zeek logs: beacons, long connections, DNS tunnelling, "
                                         "exfiltration, strobes (ranked)");
   auto a = std::make_shared<NetArgs>();
-  sub->add_option("PATH", a->paths, "Zeek log files or folders (TSV or JSON, plain or .gz)");
+  sub->add_option("PATH", a->paths, "Zeek log files or folders (TSV or JSON; plain, .gz, .zst, or inside .zip/.tar archives)");
   sub->add_option("--format", a->format, "Output: table, jsonl or csv")->capture_default_str();
   sub->add_option("--top", a->top, "Show only the N highest-ranked findings (0: all)");
   sub->add_option("--allow", a->allow, "Allow-list file: domains and CIDRs, one per line (or a YAML list)");

@@ -143,11 +143,12 @@ CommandRegistration reg(30, [](CLI::App& app) -> std::function<int()> {
   auto common = [args](CLI::App* sub) {
     sub->add_option("PATH", args->paths, "Sigma rule files or folders (recursive *.yml/*.yaml)")->required();
     sub->add_option("--mapping", args->mappings, "Extra log-source mapping file (YAML; repeatable)");
-    sub->add_option("--vars", args->vars, "YAML/JSON file of placeholder values for the expand modifier");
+    sub->add_option("--vars", args->vars, "YAML/JSON file of placeholder values for the expand modifier ({name: [values]}); rules whose "
+                    "placeholders have no value are listed as needs-values and not used");
     sub->add_option("--exclude", args->exclude, "Folder name to skip while walking (repeatable)");
     sub->add_flag("-q,--quiet", args->quiet, "Only problems and the summary");
   };
-  auto* check = rules->add_subcommand("check", "Load and compile rules; list each unusable rule and why");
+  auto* check = rules->add_subcommand("check", "Load and compile rules; list each rule it cannot use (unusable, needs-values, no log source) and why");
   auto* list = rules->add_subcommand("list", "List loaded rules: id, level, title, logsource");
   auto* test = rules->add_subcommand("test", "Run SigmaHQ regression tests of the rules");
   common(check);
