@@ -1,5 +1,6 @@
 #include "core/time.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace trawl {
@@ -14,7 +15,7 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
@@ -32,19 +33,59 @@ int64_t civil_to_us(int64_t y, unsigned mon, unsigned d, unsigned h, unsigned mi
   return ((days * 86400) + h * 3600 + min * 60 + s) * 1000000LL + us;
 }
 
-void append_time_us(std::string& out, int64_t us) {
-  int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-  int64_t frac = us - secs * 1000000;
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t rem = secs - days * 86400;
+static inline char* two_digits(char* p, unsigned v) {
+  p[0] = char('0' + v / 10);
+  p[1] = char('0' + v % 10);
+  return p + 2;
+}
+
+char* write_time_us(char* p, int64_t us) {
+  // Floor division: times before 1970 count back from the epoch.
+  int64_t secs = us / 1000000, frac = us % 1000000;
+  if (frac < 0) {
+    frac += 1000000;
+    --secs;
+  }
+  int64_t days = secs / 86400, rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ", static_cast<long long>(y), m, d,
-                        unsigned(rem / 3600), unsigned((rem / 60) % 60), unsigned(rem % 60),
-                        static_cast<long long>(frac));
-  out.append(buf, n > 0 ? size_t(n) : 0);
+  if (y < 0 || y > 9999) {  // outside what four digits hold: the general form
+    int n = std::snprintf(p, kTimeTextMax, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ", static_cast<long long>(y), m, d,
+                          unsigned(rem / 3600), unsigned((rem / 60) % 60), unsigned(rem % 60),
+                          static_cast<long long>(frac));
+    return p + (n > 0 ? std::min<size_t>(size_t(n), kTimeTextMax - 1) : 0);
+  }
+  p = two_digits(p, unsigned(y / 100));
+  p = two_digits(p, unsigned(y % 100));
+  *p++ = '-';
+  p = two_digits(p, m);
+  *p++ = '-';
+  p = two_digits(p, d);
+  *p++ = 'T';
+  p = two_digits(p, unsigned(rem / 3600));
+  *p++ = ':';
+  p = two_digits(p, unsigned(rem / 60 % 60));
+  *p++ = ':';
+  p = two_digits(p, unsigned(rem % 60));
+  *p++ = '.';
+  unsigned f = unsigned(frac);
+  for (int k = 5; k >= 0; --k) {
+    p[k] = char('0' + f % 10);
+    f /= 10;
+  }
+  p += 6;
+  *p++ = 'Z';
+  return p;
+}
+
+void append_time_us(std::string& out, int64_t us) {
+  char buf[kTimeTextMax];
+  out.append(buf, size_t(write_time_us(buf, us) - buf));
 }
 
 std::string format_time_us(int64_t us) {

@@ -28,63 +28,6 @@ char* write_uint(char* p, uint64_t v) {
   return p + (e - q);
 }
 
-static inline char* two_digits(char* p, unsigned v) {
-  p[0] = char('0' + v / 10);
-  p[1] = char('0' + v % 10);
-  return p + 2;
-}
-
-char* write_time_us(char* p, int64_t us) {
-  // Floor division: times before 1970 count back from the epoch.
-  int64_t secs = us / 1000000, frac = us % 1000000;
-  if (frac < 0) {
-    frac += 1000000;
-    --secs;
-  }
-  int64_t days = secs / 86400, rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  // Civil date from a day count (the proleptic Gregorian calendar in 400-year eras).
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = unsigned(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = int64_t(yoe) + era * 400 + (m <= 2);
-  if (y < 0 || y > 9999) {  // outside what four digits hold: the general (slow) form
-    std::string t;
-    append_time_us(t, us);
-    std::memcpy(p, t.data(), t.size());
-    return p + t.size();
-  }
-  p = two_digits(p, unsigned(y / 100));
-  p = two_digits(p, unsigned(y % 100));
-  *p++ = '-';
-  p = two_digits(p, m);
-  *p++ = '-';
-  p = two_digits(p, d);
-  *p++ = 'T';
-  p = two_digits(p, unsigned(rem / 3600));
-  *p++ = ':';
-  p = two_digits(p, unsigned(rem / 60 % 60));
-  *p++ = ':';
-  p = two_digits(p, unsigned(rem % 60));
-  *p++ = '.';
-  unsigned f = unsigned(frac);
-  for (int k = 5; k >= 0; --k) {
-    p[k] = char('0' + f % 10);
-    f /= 10;
-  }
-  p += 6;
-  *p++ = 'Z';
-  return p;
-}
-
 static inline char* put(char* p, std::string_view s) {
   std::memcpy(p, s.data(), s.size());
   return p + s.size();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/detection.h"
+#include "core/time.h"
 
 namespace trawl::output {
 
@@ -22,9 +23,9 @@ char* write_fields_json_csv(char* p, const FieldList& fields);
 size_t detection_json_bound(const Detection& d);
 char* write_detection_json(char* p, const Detection& d);
 
-// "2019-03-19T23:35:40.123456Z" (kTimeTextSize bytes), the same text as core's append_time_us, without printf.
-constexpr size_t kTimeTextSize = 27;
-char* write_time_us(char* p, int64_t us);
+// "2019-03-19T23:35:40.123456Z" without printf: core's writer (core/time.h), named here for the record writers.
+using trawl::kTimeTextSize;
+using trawl::write_time_us;
 // Decimal digits of v (at most 20 bytes).
 char* write_uint(char* p, uint64_t v);
 

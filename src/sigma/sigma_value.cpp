@@ -507,17 +507,9 @@ bool time_part(std::string_view s, TimePart part, double& out) {
   int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
   int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
   int64_t sod = secs - days * 86400;
-  // civil from days (Howard Hinnant's algorithm)
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
   switch (part) {
     case TimePart::kMinute: out = double((sod / 60) % 60); return true;
     case TimePart::kHour: out = double(sod / 3600); return true;

@@ -95,52 +95,10 @@ void append_guid(std::string& out, const uint8_t* p) {
   out.append(buf, 38);
 }
 
-// FILETIME -> "YYYY-MM-DDTHH:MM:SS.ffffffZ" without printf (it is in every record). Civil-from-days is the
-// well-known era-based algorithm (proleptic Gregorian).
+// FILETIME -> "YYYY-MM-DDTHH:MM:SS.ffffffZ" (core's printf-free writer: it is in every record).
 void append_filetime(std::string& out, uint64_t ft) {
-  int64_t us = filetime_to_us(ft);
-  int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-  int64_t frac = us - secs * 1000000;
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t rem = secs - days * 86400;
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  if (y < 0 || y > 9999) {
-    append_time_us(out, us);
-    return;
-  }
-  char buf[27];
-  auto two = [](char* at, int64_t v) {
-    at[0] = char('0' + v / 10);
-    at[1] = char('0' + v % 10);
-  };
-  two(buf, y / 100);
-  two(buf + 2, y % 100);
-  buf[4] = '-';
-  two(buf + 5, m);
-  buf[7] = '-';
-  two(buf + 8, d);
-  buf[10] = 'T';
-  two(buf + 11, rem / 3600);
-  buf[13] = ':';
-  two(buf + 14, (rem / 60) % 60);
-  buf[16] = ':';
-  two(buf + 17, rem % 60);
-  buf[19] = '.';
-  for (int i = 25; i >= 20; --i) {
-    buf[i] = char('0' + frac % 10);
-    frac /= 10;
-  }
-  buf[26] = 'Z';
-  out.append(buf, 27);
+  char buf[kTimeTextMax];
+  out.append(buf, size_t(write_time_us(buf, filetime_to_us(ft)) - buf));
 }
 
 // SID: revision, sub-authority count, 48-bit big-endian authority, 32-bit little-endian sub-authorities.
