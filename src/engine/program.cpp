@@ -624,16 +624,6 @@ void scan_field(const FieldDatabase& fdb, const char* data, unsigned len, Scanne
   if (fdb.re_db) hs_scan(fdb.re_db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
 }
 
-bool extra_conditions_hold(const LogSourceEntry& e, const Event& ev) {
-  for (const auto& [field, vals] : e.conditions) {
-    const std::string_view* v = ev.find(field);
-    if (!v) return false;
-    bool ok = false;
-    for (const auto& c : vals) ok = ok || iequals(*v, c);
-    if (!ok) return false;
-  }
-  return true;
-}
 }  // namespace
 
 Scanner::Scanner(std::shared_ptr<const Program> p) : prog_(std::move(p)), st_(std::make_unique<ScannerState>()) {
@@ -673,7 +663,7 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
       const LogSourceEntry& ent = ents[ei];
       if (!ent.zeek_types.empty() && !ent.channels.empty()) {
         if (!LogSourceMap::entry_matches(ent, e)) continue;
-      } else if (!extra_conditions_hold(ent, e)) {
+      } else if (!LogSourceMap::conditions_hold(ent, e)) {
         continue;
       }
       s.entry_stamp[ei] = epoch;

@@ -13,22 +13,9 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "core/yaml_util.h"
 
 namespace trawl {
-
-namespace {
-
-std::vector<std::string> values_of(const YAML::Node& n) {
-  std::vector<std::string> out;
-  if (!n) return out;
-  if (n.IsScalar()) out.push_back(n.Scalar());
-  else if (n.IsSequence())
-    for (const auto& x : n)
-      if (x.IsScalar()) out.push_back(x.Scalar());
-  return out;
-}
-
-}  // namespace
 
 std::string builtin_mappings_dir() {
   namespace fs = std::filesystem;
@@ -117,7 +104,7 @@ Result<LogSourceMap> LogSourceMap::from_text(std::string_view yaml, const std::s
         if (!c.IsMap()) return Status::Error(where + " (" + e.name + "): 'conditions' must be a map");
         for (const auto& kv : c) {
           const std::string field = kv.first.Scalar();
-          std::vector<std::string> vals = values_of(kv.second);
+          std::vector<std::string> vals = yaml_string_list(kv.second);
           if (vals.empty()) return Status::Error(where + " (" + e.name + "): condition '" + field + "' has no values");
           if (field == "Channel") {
             for (auto& v : vals) e.channels.push_back(to_lower(v));
@@ -186,6 +173,10 @@ bool LogSourceMap::entry_matches(const LogSourceEntry& e, const Event& ev) {
     for (const auto& c : e.event_ids) ok = ok || *id == c;
     if (!ok) return false;
   }
+  return conditions_hold(e, ev);
+}
+
+bool LogSourceMap::conditions_hold(const LogSourceEntry& e, const Event& ev) {
   for (const auto& [field, vals] : e.conditions) {
     const std::string_view* v = ev.find(field);
     if (!v) return false;

@@ -54,6 +54,8 @@ class LogSourceMap {
   std::vector<uint32_t> entries_for(const SigmaLogSource& ls) const;
   // Slow, direct check of an entry's conditions against an event (the reference path).
   static bool entry_matches(const LogSourceEntry& e, const Event& ev);
+  // Only the entry's extra field conditions (e.g. a Provider_Name), each matched case-insensitively.
+  static bool conditions_hold(const LogSourceEntry& e, const Event& ev);
 
  private:
   std::vector<LogSourceEntry> entries_;

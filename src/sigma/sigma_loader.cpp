@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/text.h"
+#include "core/yaml_util.h"
 #include "sigma/sigma_rule.h"
 
 namespace trawl {
@@ -73,15 +74,6 @@ std::string scalar(const YAML::Node& n) {
   return n.Scalar();
 }
 
-std::vector<std::string> string_list(const YAML::Node& n) {
-  std::vector<std::string> out;
-  if (!n) return out;
-  if (n.IsScalar()) out.push_back(n.Scalar());
-  if (n.IsSequence())
-    for (const auto& x : n)
-      if (x.IsScalar()) out.push_back(x.Scalar());
-  return out;
-}
 
 YAML::Node deep_merge(const YAML::Node& base, const YAML::Node& over, int depth = 0) {
   if (!base || base.IsNull()) return YAML::Clone(over);
@@ -435,7 +427,7 @@ Status load_placeholder_file(const std::string& path, RuleLoadOptions& opt) {
     for (const auto& kv : root) {
       std::string name = kv.first.Scalar();
       if (name.size() >= 2 && name.front() == '%' && name.back() == '%') name = name.substr(1, name.size() - 2);
-      std::vector<std::string> vals = string_list(kv.second);
+      std::vector<std::string> vals = yaml_string_list(kv.second);
       if (vals.empty()) return Status::Error(path + ": placeholder '" + name + "' has no values");
       opt.placeholders[name] = vals;
     }
@@ -595,9 +587,9 @@ void RuleSet::load_text(std::string_view yaml, const std::string& name, const Ru
       r.author = scalar(doc["author"]);
       r.date = scalar(doc["date"]);
       r.modified = scalar(doc["modified"]);
-      r.tags = string_list(doc["tags"]);
-      r.falsepositives = string_list(doc["falsepositives"]);
-      r.references = string_list(doc["references"]);
+      r.tags = yaml_string_list(doc["tags"]);
+      r.falsepositives = yaml_string_list(doc["falsepositives"]);
+      r.references = yaml_string_list(doc["references"]);
       r.regression_tests_path = scalar(doc["regression_tests_path"]);
       if (doc["logsource"] && doc["logsource"].IsMap()) {
         r.logsource.product = scalar(doc["logsource"]["product"]);
@@ -635,7 +627,7 @@ void RuleSet::load_text(std::string_view yaml, const std::string& name, const Ru
         r.searches.push_back(make_search(key, kv.second, opt));
         ids.push_back(key);
       }
-      r.condition_text = string_list(cond);
+      r.condition_text = yaml_string_list(cond);
       if (r.condition_text.empty()) throw RuleError("condition is empty or not a string");
       for (const auto& ct : r.condition_text) {
         auto c = parse_sigma_condition(ct);

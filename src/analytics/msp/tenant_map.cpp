@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "core/yaml_util.h"
 
 namespace trawl {
 
@@ -88,20 +89,6 @@ bool glob_match_nocase(std::string_view p, std::string_view t) {
   return pi == p.size();
 }
 
-namespace {
-
-std::vector<std::string> list_of(const YAML::Node& n) {
-  std::vector<std::string> out;
-  if (!n) return out;
-  if (n.IsScalar()) out.push_back(n.Scalar());
-  else if (n.IsSequence())
-    for (const auto& x : n)
-      if (x.IsScalar()) out.push_back(x.Scalar());
-  return out;
-}
-
-}  // namespace
-
 Result<TenantMap> TenantMap::parse(std::string_view yaml_text) {
   TenantMap m;
   try {
@@ -116,10 +103,10 @@ Result<TenantMap> TenantMap::parse(std::string_view yaml_text) {
       TenantSpec t;
       t.name = name;
       if (v && v.IsMap()) {
-        t.domains = list_of(v["domains"]);
-        t.host_patterns = list_of(v["hosts"]);
-        t.accounts = list_of(v["accounts"]);
-        for (const std::string& r : list_of(v["ip_ranges"])) {
+        t.domains = yaml_string_list(v["domains"]);
+        t.host_patterns = yaml_string_list(v["hosts"]);
+        t.accounts = yaml_string_list(v["accounts"]);
+        for (const std::string& r : yaml_string_list(v["ip_ranges"])) {
           auto range = parse_ip_range(r);
           if (!range) return Status::Error("tenant map: tenant '" + name + "': bad IP range '" + r + "'");
           t.ip_ranges.push_back(*range);
