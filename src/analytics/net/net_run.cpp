@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "core/text.h"
 #include "ingest/source.h"
 #include "ingest/zeek/zeek_decoder.h"
 #include "ingest/zeek/zeek_files.h"
@@ -22,15 +21,6 @@ int feed_pass(const std::string& name) {
 }
 constexpr int kPasses = 3;
 
-// Names that are documentation or data of other kinds, found while walking a folder of logs.
-bool not_a_log_by_name(const std::string& display) {
-  const size_t slash = display.find_last_of("/!");
-  const std::string n = to_lower(slash == std::string::npos ? display : display.substr(slash + 1));
-  if (n.empty() || n[0] == '.') return true;
-  for (const char* ext : {".md", ".yaml", ".yml", ".xlsx", ".pcap", ".pcapng", ".txt", ".png", ".json.schema"})
-    if (iends_with(n, ext)) return true;
-  return n == "license" || n == "readme";
-}
 
 }  // namespace
 
@@ -45,7 +35,7 @@ Result<NetRunResult> run_net_analysis(const std::vector<std::string>& paths, con
     SourceOptions so;
     so.tenant = tenant;
     so.accept = [pass](const std::string& display) {
-      return !not_a_log_by_name(display) && feed_pass(display) == pass;
+      return !zeek_not_a_log_by_name(display) && feed_pass(display) == pass;
     };
     SourceWalker walker(so);
     walker.walk(paths, [&](InputFile&& in) {

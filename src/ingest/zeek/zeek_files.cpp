@@ -24,15 +24,21 @@ Result<std::shared_ptr<const Buffer>> read_zeek_file(const std::string& path, si
   return mapped;
 }
 
+bool zeek_not_a_log_by_name(std::string_view name) {
+  const size_t slash = name.find_last_of("/!");
+  const std::string n = to_lower(slash == std::string_view::npos ? name : name.substr(slash + 1));
+  if (n.empty() || n[0] == '.') return true;
+  for (const char* ext : {".md", ".yaml", ".yml", ".xlsx", ".pcap", ".pcapng", ".txt", ".png", ".json.schema"})
+    if (iends_with(n, ext)) return true;
+  return n == "license" || n == "readme";
+}
+
 std::vector<std::string> list_zeek_files(const std::vector<std::string>& paths) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;
+  // (This helper reads plain files only: archives are for the source walker.)
   auto skip = [](const fs::path& p) {
-    std::string n = to_lower(p.filename().string());
-    if (n.empty() || n[0] == '.') return true;
-    for (const char* ext : {".md", ".yaml", ".yml", ".zip", ".xlsx", ".pcap", ".txt", ".png", ".json.schema"})
-      if (iends_with(n, ext)) return true;
-    return n == "license" || n == "readme";
+    return zeek_not_a_log_by_name(p.string()) || iends_with(to_lower(p.filename().string()), ".zip");
   };
   for (const std::string& p : paths) {
     std::error_code ec;

@@ -21,6 +21,10 @@ namespace trawl {
 Result<std::shared_ptr<const Buffer>> read_zeek_file(const std::string& path, size_t max_bytes = size_t(16) << 30,
                                                      bool* truncated = nullptr);
 
+// True for names that say a file is documentation or data of another kind (README, LICENSE, *.md, *.yaml,
+// *.pcap, ...), found while walking a folder of logs. `name` may be a path or an archive member ("a.zip!x.md").
+bool zeek_not_a_log_by_name(std::string_view name);
+
 // Every regular file under the paths (folders recursively, sorted by path within each folder). Files whose
 // names say they are not logs (README, *.md, *.yaml, *.zip) are left out; content decides for the rest.
 std::vector<std::string> list_zeek_files(const std::vector<std::string>& paths);
