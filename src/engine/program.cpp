@@ -72,6 +72,7 @@ struct FieldDatabase {
   std::unique_ptr<hs_database_t, HsDatabaseDeleter> re_db;  // regexes in Vectorscan prefilter mode
   size_t patterns = 0;
   std::vector<uint8_t> entries;  // by log-source entry: some variant routed there has an atom here
+  uint32_t id = 0;               // distinguishes databases in the scanner's memo
 };
 
 // Field name -> its databases, looked up for every field of every event: open addressing over a power-of-two
@@ -99,10 +100,25 @@ class FieldIndex {
   }
 
  private:
+  // Field names are short: their first and last eight bytes (overlapping when shorter) and the length mixed
+  // with two multiplications, instead of a byte-at-a-time loop (this runs for every field of every event).
   static size_t hash(std::string_view s) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return size_t(h ^ (h >> 29));
+    const size_t n = s.size();
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+      std::memcpy(&a, s.data(), 8);
+      std::memcpy(&b, s.data() + n - 8, 8);
+    } else if (n >= 4) {
+      uint32_t x, y;
+      std::memcpy(&x, s.data(), 4);
+      std::memcpy(&y, s.data() + n - 4, 4);
+      a = x;
+      b = y;
+    } else if (n > 0) {
+      a = uint64_t(uint8_t(s[0])) | uint64_t(uint8_t(s[n / 2])) << 8 | uint64_t(uint8_t(s[n - 1])) << 16;
+    }
+    uint64_t h = (a ^ n) * 0x9E3779B97F4A7C15ull ^ b * 0xC2B2AE3D27D4EB4Full;
+    return size_t(h ^ (h >> 31));
   }
   struct Slot {
     std::string_view name;  // the map's key (stable: node-based map)
@@ -591,14 +607,97 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
   }
   p.stats.atoms = p.atom_variants.size();
   p.field_index.build(p.field_dbs);
+  uint32_t next_id = 0;
+  for (auto& [name, fdb] : p.field_dbs) fdb.id = next_id++;
+  p.keyword_db.id = next_id;
   p.stats.field_databases = p.field_dbs.size() + (p.keyword_db.db || p.keyword_db.re_db ? 1 : 0);
   return std::shared_ptr<const Program>(std::move(prog));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
+namespace {
+
+// The scanner's memo: (database, field value) -> the atoms its scans found. Open addressing over a power-of-two
+// table; the value bytes and atom lists live in two pools; full (entries or bytes) -> everything is dropped and
+// the memo fills again from the values that follow.
+class ScanMemo {
+ public:
+  void configure(const ScannerOptions& o) {
+    max_entries_ = o.memo_max_entries;
+    max_bytes_ = std::min<size_t>(o.memo_max_bytes, size_t(1) << 31);
+    max_value_ = o.memo_max_value;
+  }
+  bool accepts(size_t len) const { return max_entries_ != 0 && len <= max_value_; }
+  static uint64_t hash(uint32_t db, const char* data, size_t len) {
+    return std::hash<std::string_view>{}(std::string_view(data, len)) ^ (uint64_t(db) * 0x9E3779B97F4A7C15ull);
+  }
+  // Appends the remembered atoms of (db, value) to `out`; false when not remembered.
+  bool find(uint32_t db, uint64_t h, const char* data, uint32_t len, std::vector<uint32_t>& out) const {
+    if (slots_.empty()) return false;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& sl = slots_[i];
+      if (sl.db_plus1 == 0) return false;
+      if (sl.hash == h && sl.db_plus1 == db + 1 && sl.len == len &&
+          std::memcmp(bytes_.data() + sl.off, data, len) == 0) {
+        out.insert(out.end(), atoms_.begin() + sl.atoms_off, atoms_.begin() + sl.atoms_off + sl.atoms_n);
+        return true;
+      }
+    }
+  }
+  // Returns true when the memo was full and started over.
+  bool insert(uint32_t db, uint64_t h, const char* data, uint32_t len, const uint32_t* atoms, size_t n) {
+    bool reset = false;
+    if (count_ + 1 > max_entries_ || bytes_.size() + len + (atoms_.size() + n) * 4 > max_bytes_) {
+      clear();
+      reset = true;
+    }
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    const size_t mask = slots_.size() - 1;
+    size_t i = h & mask;
+    while (slots_[i].db_plus1 != 0) i = (i + 1) & mask;
+    slots_[i] = Slot{h, uint32_t(bytes_.size()), len, uint32_t(atoms_.size()), uint32_t(n), db + 1};
+    bytes_.append(data, len);
+    atoms_.insert(atoms_.end(), atoms, atoms + n);
+    ++count_;
+    return reset;
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t off = 0, len = 0, atoms_off = 0, atoms_n = 0, db_plus1 = 0;  // db_plus1 == 0: empty slot
+  };
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    bytes_.clear();
+    atoms_.clear();
+    count_ = 0;
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(1024, old.size() * 2), Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& sl : old) {
+      if (sl.db_plus1 == 0) continue;
+      size_t i = sl.hash & mask;
+      while (slots_[i].db_plus1 != 0) i = (i + 1) & mask;
+      slots_[i] = sl;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::string bytes_;
+  std::vector<uint32_t> atoms_;
+  size_t count_ = 0, max_entries_ = 0, max_bytes_ = 0, max_value_ = 0;
+};
+
+}  // namespace
+
 struct ScannerState {
   std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
+  ScanMemo memo;
+  ScannerStats stats;
   std::vector<uint32_t> entry_stamp, variant_stamp;
   std::vector<uint32_t> mask_stamp, mask;  // per variant: groups hit in this event (valid when stamped)
   uint32_t epoch = 0;
@@ -607,6 +706,7 @@ struct ScannerState {
   std::vector<uint32_t> candidates;
   std::string channel_lower;
   std::string stripped_name;
+  std::string joined;  // field values joined for the keyword scan
   size_t last_evaluated = 0;
 };
 
@@ -616,18 +716,44 @@ int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned i
   return 0;
 }
 
+bool wanted(const FieldDatabase& fdb, const ScannerState& s) {
+  for (uint32_t ei : s.active_entries)
+    if (ei < fdb.entries.size() && fdb.entries[ei]) return true;
+  return false;  // no rule routed to this event looks at this field
+}
+
+// Keyword regexes, value by value (a regex anchored at the start or end of a value could miss in joined text).
+void scan_regexes(const FieldDatabase& fdb, const char* data, unsigned len, ScannerState& s) {
+  if (!wanted(fdb, s)) return;
+  hs_scan(fdb.re_db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
+  ++s.stats.scans;
+}
+
 void scan_field(const FieldDatabase& fdb, const char* data, unsigned len, ScannerState& s) {
-  bool wanted = false;
-  for (uint32_t ei : s.active_entries) wanted = wanted || (ei < fdb.entries.size() && fdb.entries[ei]);
-  if (!wanted) return;  // no rule routed to this event looks at this field
+  if (!wanted(fdb, s)) return;
+  const bool memo = s.memo.accepts(len);
+  uint64_t h = 0;
+  if (memo) {
+    h = ScanMemo::hash(fdb.id, data, len);
+    if (s.memo.find(fdb.id, h, data, len, s.hits)) {
+      ++s.stats.memo_hits;
+      return;
+    }
+  }
+  const size_t first = s.hits.size();
   if (fdb.db) hs_scan(fdb.db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
   if (fdb.re_db) hs_scan(fdb.re_db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
+  s.stats.scans += (fdb.db ? 1 : 0) + (fdb.re_db ? 1 : 0);
+  if (memo && s.memo.insert(fdb.id, h, data, len, s.hits.data() + first, s.hits.size() - first))
+    ++s.stats.memo_resets;
 }
 
 }  // namespace
 
-Scanner::Scanner(std::shared_ptr<const Program> p) : prog_(std::move(p)), st_(std::make_unique<ScannerState>()) {
+Scanner::Scanner(std::shared_ptr<const Program> p, const ScannerOptions& opt)
+    : prog_(std::move(p)), st_(std::make_unique<ScannerState>()) {
   const ProgramImpl& pi = prog_->impl();
+  st_->memo.configure(opt);
   if (pi.scratch_proto) {
     hs_scratch_t* s = nullptr;
     if (hs_clone_scratch(pi.scratch_proto.get(), &s) == HS_SUCCESS) st_->scratch.reset(s);
@@ -641,6 +767,7 @@ Scanner::Scanner(std::shared_ptr<const Program> p) : prog_(std::move(p)), st_(st
 Scanner::~Scanner() = default;
 
 size_t Scanner::last_evaluated() const { return st_->last_evaluated; }
+const ScannerStats& Scanner::stats() const { return st_->stats; }
 
 void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
   const ProgramImpl& p = prog_->impl();
@@ -705,6 +832,7 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
   }
   if (need_scan && s.scratch) {
     s.hits.clear();
+    s.joined.clear();
     for (const Field& f : e.fields()) {
       if (f.value.empty()) continue;
       const unsigned len = unsigned(std::min<size_t>(f.value.size(), UINT32_MAX));
@@ -718,7 +846,18 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
         const FieldDatabase* sdb = p.field_index.find(s.stripped_name);
         if (sdb && sdb != fdb) scan_field(*sdb, f.value.data(), len, s);
       }
-      if (need_keywords) scan_field(p.keyword_db, f.value.data(), len, s);
+      if (need_keywords) {
+        s.joined.append(f.value.data(), f.value.size());
+        s.joined.push_back('\n');
+        if (p.keyword_db.re_db) scan_regexes(p.keyword_db, f.value.data(), len, s);
+      }
+    }
+    // Keyword literals: one scan over all values joined by newlines. A literal found across the join of two
+    // values only adds a candidate (evaluation is exact); every literal inside one value is found.
+    if (need_keywords && p.keyword_db.db && !s.joined.empty()) {
+      hs_scan(p.keyword_db.db.get(), s.joined.data(), unsigned(std::min<size_t>(s.joined.size(), UINT32_MAX)), 0,
+              s.scratch.get(), on_match, &s.hits);
+      ++s.stats.scans;
     }
     for (uint32_t a : s.hits) {
       const AtomUse* uses = p.atom_variants[a].data();

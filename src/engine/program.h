@@ -66,9 +66,25 @@ class Program {
 
 struct ScannerState;
 
+// Per-thread memo of the literal prefilter: logs repeat field values endlessly (the same Image, ParentImage,
+// Hashes, CommandLine on every start of a program), so the atoms one field database finds in one value are
+// kept and reused instead of scanning again. Exact (an entry is keyed by the value's bytes, not only a hash) and
+// bounded: when the table or its byte pool is full it starts over empty.
+struct ScannerOptions {
+  size_t memo_max_entries = size_t(1) << 16;  // 0: no memo, every value is scanned
+  size_t memo_max_bytes = size_t(16) << 20;   // field values + atom lists kept
+  size_t memo_max_value = 4096;               // longer values are scanned every time
+};
+
+struct ScannerStats {
+  uint64_t scans = 0;      // Vectorscan database scans run
+  uint64_t memo_hits = 0;  // field values whose atoms came from the memo
+  uint64_t memo_resets = 0;
+};
+
 class Scanner {
  public:
-  explicit Scanner(std::shared_ptr<const Program> p);
+  explicit Scanner(std::shared_ptr<const Program> p, const ScannerOptions& opt = ScannerOptions{});
   ~Scanner();
   Scanner(const Scanner&) = delete;
   Scanner& operator=(const Scanner&) = delete;
@@ -76,6 +92,7 @@ class Scanner {
   void scan(const Event& e, std::vector<RuleMatch>& out);
   // Variants evaluated exactly by the last scan() (for benchmarks and tests of the prefilter).
   size_t last_evaluated() const;
+  const ScannerStats& stats() const;
 
  private:
   std::shared_ptr<const Program> prog_;

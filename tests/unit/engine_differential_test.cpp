@@ -63,12 +63,16 @@ TEST(EngineDifferential, CompiledEqualsReferenceOnAllSharedData) {
   const RuleSet& rules = all_rules().rules;
   ASSERT_GT(rules.size(), 3500u);
   Scanner scanner(all_rules().prog);
+  // A memo too small for this data (it starts over again and again, and skips values over 40 bytes) and no memo
+  // at all: the scanner's memo of field values must never change a result.
+  Scanner tiny_memo(all_rules().prog, ScannerOptions{64, 4096, 40});
+  Scanner no_memo(all_rules().prog, ScannerOptions{0, 0, 0});
   ReferenceEvaluator reference(rules, all_rules().map);
 
   std::vector<std::string> files = files_under(trawl::test::data_path(""), ".evtx");
   for (auto& f : files_under(trawl::test::data_path("json/mordor"), ".json")) files.push_back(f);
   size_t events = 0, matched_events = 0, matches = 0, mismatches = 0, evaluated = 0;
-  std::vector<RuleMatch> fast, slow;
+  std::vector<RuleMatch> fast, slow, tiny, none;
   for (const auto& f : files) {
     Status s = for_each_event_in_file(f, [&](const Event& e) {
       ++events;
@@ -76,15 +80,21 @@ TEST(EngineDifferential, CompiledEqualsReferenceOnAllSharedData) {
       slow.clear();
       scanner.scan(e, fast);
       evaluated += scanner.last_evaluated();
+      tiny.clear();
+      none.clear();
+      tiny_memo.scan(e, tiny);
+      no_memo.scan(e, none);
       reference.scan(e, slow);
       if (!slow.empty()) ++matched_events;
       matches += slow.size();
-      if (fast != slow) {
+      if (fast != slow || tiny != slow || none != slow) {
         if (++mismatches <= 10) {
           std::string a, b;
           for (auto m : fast) a += " " + rules.rule(m.rule_index).id;
           for (auto m : slow) b += " " + rules.rule(m.rule_index).id;
-          ADD_FAILURE() << f << " record " << e.record_id << ": compiled [" << a << " ] reference [" << b << " ]";
+          ADD_FAILURE() << f << " record " << e.record_id << ": compiled [" << a << " ] reference [" << b
+                        << " ] (tiny memo " << (tiny == slow ? "agrees" : "differs") << ", no memo "
+                        << (none == slow ? "agrees" : "differs") << ")";
         }
       }
     });
@@ -92,7 +102,13 @@ TEST(EngineDifferential, CompiledEqualsReferenceOnAllSharedData) {
   }
   std::printf("differential: %zu files, %zu events, %zu events matched, %zu matches, %.1f variants evaluated/event\n",
               files.size(), events, matched_events, matches, events ? double(evaluated) / double(events) : 0.0);
+  std::printf("memo: %llu values from the memo, %llu scans; tiny memo: %llu resets\n",
+              (unsigned long long)scanner.stats().memo_hits, (unsigned long long)scanner.stats().scans,
+              (unsigned long long)tiny_memo.stats().memo_resets);
   EXPECT_EQ(0u, mismatches);
+  EXPECT_GT(scanner.stats().memo_hits, scanner.stats().scans);  // logs repeat values: most come from the memo
+  EXPECT_GT(tiny_memo.stats().memo_resets, 10u);
+  EXPECT_EQ(0u, no_memo.stats().memo_hits);
   EXPECT_GT(events, 10000u);
   EXPECT_GT(matches, 100u);  // the rules do fire on this data: the comparison is not vacuous
 }
