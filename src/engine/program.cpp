@@ -136,11 +136,19 @@ struct ProgramImpl {
   std::vector<SigmaRule> rules;
   LogSourceMap map;
   std::vector<Variant> variants;                       // ordered by rule index
-  std::vector<std::vector<AtomUse>> atom_variants;     // atom -> (variant, group) it satisfies, by entry
+  std::vector<std::vector<AtomUse>> atom_variants;     // atom -> (variant, group) it satisfies, by entry (compiling)
   struct EntryRange {
     uint32_t entry, begin, end;  // atom_variants[a][begin, end) belong to variants of this log-source entry
   };
-  std::vector<std::vector<EntryRange>> atom_ranges;    // atom -> its uses grouped by entry (only active ones are read)
+  std::vector<std::vector<EntryRange>> atom_ranges;    // atom -> its uses grouped by entry (compiling)
+  // The same, flattened for the scanner (a hit reads three adjacent arrays instead of chasing two vectors):
+  // atom a's ranges are flat_ranges[atom_first_range[a], atom_first_range[a + 1]), each indexing flat_uses.
+  struct FlatUse {
+    uint32_t variant, bit, full_mask;
+  };
+  std::vector<uint32_t> atom_first_range;
+  std::vector<EntryRange> flat_ranges;
+  std::vector<FlatUse> flat_uses;
   std::vector<std::vector<uint32_t>> entry_always;     // entry -> variants always evaluated
   std::vector<uint8_t> entry_has_atoms;                // entry has variants with atoms
   std::vector<uint8_t> entry_has_keywords;             // entry has variants with keyword atoms
@@ -400,9 +408,18 @@ class Compiler {
       hs_database_t* db = nullptr;
       std::string error;
     };
+    // Only atoms some variant uses: a predicate's literals are registered before AND keeps the most selective
+    // of them and a long conjunction is trimmed, and a literal nobody waits for would still cost scan time.
+    auto used = [&](uint32_t id) { return !p_.atom_variants[id].empty(); };
+    for (auto& [field, lits] : field_literals_)
+      lits.erase(std::remove_if(lits.begin(), lits.end(), [&](const auto& l) { return !used(l.second); }), lits.end());
+    for (auto& [field, res] : field_regexes_)
+      res.erase(std::remove_if(res.begin(), res.end(), [&](const RegexAtom& r) { return !used(r.id); }), res.end());
     std::vector<Job> jobs;
-    for (auto& [field, lits] : field_literals_) jobs.push_back(Job{&field, &lits, nullptr, nullptr, {}});
-    for (auto& [field, res] : field_regexes_) jobs.push_back(Job{&field, nullptr, &res, nullptr, {}});
+    for (auto& [field, lits] : field_literals_)
+      if (!lits.empty()) jobs.push_back(Job{&field, &lits, nullptr, nullptr, {}});
+    for (auto& [field, res] : field_regexes_)
+      if (!res.empty()) jobs.push_back(Job{&field, nullptr, &res, nullptr, {}});
     auto run = [](Job& j) {
       std::vector<const char*> exprs;
       std::vector<size_t> lens;
@@ -605,7 +622,21 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
       i = j;
     }
   }
-  p.stats.atoms = p.atom_variants.size();
+  p.atom_first_range.reserve(p.atom_variants.size() + 1);
+  for (uint32_t a = 0; a < p.atom_variants.size(); ++a) {
+    p.atom_first_range.push_back(uint32_t(p.flat_ranges.size()));
+    const uint32_t base = uint32_t(p.flat_uses.size());
+    for (const AtomUse& u : p.atom_variants[a])
+      p.flat_uses.push_back(ProgramImpl::FlatUse{u.variant, u.bit, p.variants[u.variant].full_mask});
+    for (const ProgramImpl::EntryRange& r : p.atom_ranges[a])
+      p.flat_ranges.push_back(ProgramImpl::EntryRange{r.entry, base + r.begin, base + r.end});
+  }
+  p.atom_first_range.push_back(uint32_t(p.flat_ranges.size()));
+  p.stats.atoms = size_t(std::count_if(p.atom_variants.begin(), p.atom_variants.end(),
+                                      [](const std::vector<AtomUse>& u) { return !u.empty(); }));
+  // The scanner reads only the flat tables.
+  std::vector<std::vector<AtomUse>>().swap(p.atom_variants);
+  std::vector<std::vector<ProgramImpl::EntryRange>>().swap(p.atom_ranges);
   p.field_index.build(p.field_dbs);
   uint32_t next_id = 0;
   for (auto& [name, fdb] : p.field_dbs) fdb.id = next_id++;
@@ -698,8 +729,13 @@ struct ScannerState {
   std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
   ScanMemo memo;
   ScannerStats stats;
-  std::vector<uint32_t> entry_stamp, variant_stamp;
-  std::vector<uint32_t> mask_stamp, mask;  // per variant: groups hit in this event (valid when stamped)
+  std::vector<uint32_t> entry_stamp;
+  struct VariantState {
+    uint32_t candidate = 0;   // == epoch: already a candidate in this event
+    uint32_t mask_epoch = 0;  // == epoch: `mask` holds the groups hit in this event
+    uint32_t mask = 0;
+  };
+  std::vector<VariantState> variant;
   uint32_t epoch = 0;
   std::vector<uint32_t> active_entries;
   std::vector<uint32_t> hits;
@@ -759,9 +795,7 @@ Scanner::Scanner(std::shared_ptr<const Program> p, const ScannerOptions& opt)
     if (hs_clone_scratch(pi.scratch_proto.get(), &s) == HS_SUCCESS) st_->scratch.reset(s);
   }
   st_->entry_stamp.assign(pi.map.entries().size(), 0);
-  st_->variant_stamp.assign(pi.variants.size(), 0);
-  st_->mask_stamp.assign(pi.variants.size(), 0);
-  st_->mask.assign(pi.variants.size(), 0);
+  st_->variant.assign(pi.variants.size(), ScannerState::VariantState{});
 }
 
 Scanner::~Scanner() = default;
@@ -775,8 +809,7 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
   s.last_evaluated = 0;
   if (++s.epoch == 0) {  // wrapped: reset stamps
     std::fill(s.entry_stamp.begin(), s.entry_stamp.end(), 0);
-    std::fill(s.variant_stamp.begin(), s.variant_stamp.end(), 0);
-    std::fill(s.mask_stamp.begin(), s.mask_stamp.end(), 0);
+    std::fill(s.variant.begin(), s.variant.end(), ScannerState::VariantState{});
     s.epoch = 1;
   }
   const uint32_t epoch = s.epoch;
@@ -824,8 +857,8 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
   for (uint32_t ei : s.active_entries) {
     need_keywords = need_keywords || p.entry_has_keywords[ei];
     for (uint32_t vi : p.entry_always[ei])
-      if (s.variant_stamp[vi] != epoch) {
-        s.variant_stamp[vi] = epoch;
+      if (s.variant[vi].candidate != epoch) {
+        s.variant[vi].candidate = epoch;
         s.candidates.push_back(vi);
       }
     need_scan = need_scan || p.entry_has_atoms[ei];
@@ -860,21 +893,22 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
       ++s.stats.scans;
     }
     for (uint32_t a : s.hits) {
-      const AtomUse* uses = p.atom_variants[a].data();
-      for (const ProgramImpl::EntryRange& r : p.atom_ranges[a]) {
+      const uint32_t r_end = p.atom_first_range[a + 1];
+      for (uint32_t ri = p.atom_first_range[a]; ri < r_end; ++ri) {
+        const ProgramImpl::EntryRange& r = p.flat_ranges[ri];
         if (s.entry_stamp[r.entry] != epoch) continue;  // a source this event does not route to
         for (uint32_t i = r.begin; i < r.end; ++i) {
-          const AtomUse& u = uses[i];
-          const uint32_t vi = u.variant;
-          if (s.variant_stamp[vi] == epoch) continue;
-          if (s.mask_stamp[vi] != epoch) {
-            s.mask_stamp[vi] = epoch;
-            s.mask[vi] = 0;
+          const ProgramImpl::FlatUse& u = p.flat_uses[i];
+          ScannerState::VariantState& vs = s.variant[u.variant];
+          if (vs.candidate == epoch) continue;
+          if (vs.mask_epoch != epoch) {
+            vs.mask_epoch = epoch;
+            vs.mask = 0;
           }
-          s.mask[vi] |= u.bit;
-          if (s.mask[vi] != p.variants[vi].full_mask) continue;  // some AND-ed group has no hit yet
-          s.variant_stamp[vi] = epoch;
-          s.candidates.push_back(vi);
+          vs.mask |= u.bit;
+          if (vs.mask != u.full_mask) continue;  // some AND-ed group has no hit yet
+          vs.candidate = epoch;
+          s.candidates.push_back(u.variant);
         }
       }
     }
