@@ -78,10 +78,12 @@ RuleSet subset(size_t n) {
   return RuleSet::load(files, RuleLoadOptions{});
 }
 
+// range(0): number of rules (0 = all); range(1): 1 = the scanner's memo of field values on (the default), 0 = off.
 void BM_SigmaCompiled(benchmark::State& state) {
   auto& c = corpus();
   if (!c.ok) return state.SkipWithError("shared data not found");
   const size_t n = state.range(0) == 0 ? c.windows_rule_files.size() : size_t(state.range(0));
+  const bool memo_on = state.range(1) != 0;
   RuleSet rules = subset(n);
   auto prog = Program::compile(rules, c.map, CompileOptions{});
   if (!prog.ok()) return state.SkipWithError(prog.status().message().c_str());
@@ -92,7 +94,7 @@ void BM_SigmaCompiled(benchmark::State& state) {
   for (auto _ : state) {
     // A fresh scanner per pass: its memo of field values starts empty, so a pass gains only from the values
     // that repeat within the corpus (as in any log), not from having seen the same events a pass before.
-    Scanner sc(prog.value());
+    Scanner sc(prog.value(), memo_on ? ScannerOptions{} : ScannerOptions{0, 0, 0});
     auto t0 = std::chrono::steady_clock::now();
     for (const Event& e : c.events) {
       out.clear();
@@ -109,10 +111,17 @@ void BM_SigmaCompiled(benchmark::State& state) {
   state.counters["memo_hits/event"] = double(memo.memo_hits) / double(c.events.size());
   state.counters["matches/pass"] = double(matches) / double(std::max<size_t>(1, state.iterations()));
   // With --benchmark_repetitions the best run counts: on a shared machine the slow runs measure the neighbours.
-  double& best = rates()["compiled/" + std::to_string(state.range(0))];
+  double& best = rates()[(memo_on ? "compiled/" : "nomemo/") + std::to_string(state.range(0))];
   best = std::max(best, double(events) / seconds);
 }
-BENCHMARK(BM_SigmaCompiled)->Arg(1)->Arg(100)->Arg(1000)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SigmaCompiled)
+    ->ArgNames({"rules", "memo"})
+    ->Args({1, 1})
+    ->Args({100, 1})
+    ->Args({1000, 1})
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Unit(benchmark::kMillisecond);
 
 // A fairer single-rule baseline than the first rule (which may route to none of these events): the median
 // events/s of 41 single-rule programs spread evenly over the rule list.
@@ -185,6 +194,11 @@ void BM_SigmaRatios(benchmark::State& state) {
   state.counters["compiled_vs_reference_speedup"] = speedup;
   std::printf("sigma: all-rules/1-rule slowdown %.2fx (target <= 2x); compiled/reference speedup %.1fx (target >= 20x)\n",
               slowdown, speedup);
+  if (r.count("nomemo/0")) {
+    const double memo_gain = r["compiled/0"] / r["nomemo/0"];
+    state.counters["memo_speedup_all_rules"] = memo_gain;
+    std::printf("sigma: all rules, the scanner's memo of field values on vs off: %.2fx\n", memo_gain);
+  }
   if (r.count("single/median")) {
     const double vs_median = r["single/median"] / r["compiled/0"];
     state.counters["all_vs_median_single_rule"] = vs_median;
