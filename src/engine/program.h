@@ -6,7 +6,9 @@
 //  2. Literal prefilter: every predicate that can only match when some literal occurs in one field yields that
 //     literal as an "atom"; per rule variant a set of atoms is computed such that the rule can only match if one
 //     of them occurs (AND picks its best child, OR unions, NOT gives none). All atoms of one event field live in
-//     one Vectorscan literal database (caseless, single-match); one scan per field value finds every atom.
+//     one Vectorscan literal database (caseless, single-match); one scan per field value finds every atom, and
+//     the scanner's memo returns the atoms of a value it has scanned before (ScannerOptions). Keyword atoms are
+//     found by one scan over all values joined by newlines.
 //  3. Exact evaluation of only the variants with an atom hit, plus the always-evaluate list (variants whose
 //     condition yields no necessary literal: pure `not`, numeric compares, null, ...).
 //
