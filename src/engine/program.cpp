@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <map>
+#include <new>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -659,7 +660,8 @@ class ScanMemo {
     max_bytes_ = std::min<size_t>(o.memo_max_bytes, size_t(1) << 31);
     max_value_ = o.memo_max_value;
   }
-  bool accepts(size_t len) const { return max_entries_ != 0 && len <= max_value_; }
+  // A value is kept only when it fits the budget with room to spare (one value must never fill the memo).
+  bool accepts(size_t len) const { return max_entries_ != 0 && len <= max_value_ && len * 4 <= max_bytes_; }
   static uint64_t hash(uint32_t db, const char* data, size_t len) {
     return std::hash<std::string_view>{}(std::string_view(data, len)) ^ (uint64_t(db) * 0x9E3779B97F4A7C15ull);
   }
@@ -758,6 +760,16 @@ bool wanted(const FieldDatabase& fdb, const ScannerState& s) {
   return false;  // no rule routed to this event looks at this field
 }
 
+// Keyword literals: one scan over all values joined by newlines (in pieces under 4 GiB). A literal found across
+// the join of two values only adds a candidate (evaluation is exact); every literal inside one value is found.
+void flush_keywords(const FieldDatabase& kdb, ScannerState& s) {
+  if (s.joined.empty()) return;
+  hs_scan(kdb.db.get(), s.joined.data(), unsigned(std::min<size_t>(s.joined.size(), UINT32_MAX)), 0,
+          s.scratch.get(), on_match, &s.hits);
+  ++s.stats.scans;
+  s.joined.clear();
+}
+
 // Keyword regexes, value by value (a regex anchored at the start or end of a value could miss in joined text).
 void scan_regexes(const FieldDatabase& fdb, const char* data, unsigned len, ScannerState& s) {
   if (!wanted(fdb, s)) return;
@@ -777,10 +789,12 @@ void scan_field(const FieldDatabase& fdb, const char* data, unsigned len, Scanne
     }
   }
   const size_t first = s.hits.size();
-  if (fdb.db) hs_scan(fdb.db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
-  if (fdb.re_db) hs_scan(fdb.re_db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits);
+  bool complete = true;  // a failed scan (no memory) is not remembered as "no atoms here"
+  if (fdb.db) complete = hs_scan(fdb.db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits) == HS_SUCCESS;
+  if (fdb.re_db)
+    complete = hs_scan(fdb.re_db.get(), data, len, 0, s.scratch.get(), on_match, &s.hits) == HS_SUCCESS && complete;
   s.stats.scans += (fdb.db ? 1 : 0) + (fdb.re_db ? 1 : 0);
-  if (memo && s.memo.insert(fdb.id, h, data, len, s.hits.data() + first, s.hits.size() - first))
+  if (memo && complete && s.memo.insert(fdb.id, h, data, len, s.hits.data() + first, s.hits.size() - first))
     ++s.stats.memo_resets;
 }
 
@@ -792,7 +806,9 @@ Scanner::Scanner(std::shared_ptr<const Program> p, const ScannerOptions& opt)
   st_->memo.configure(opt);
   if (pi.scratch_proto) {
     hs_scratch_t* s = nullptr;
-    if (hs_clone_scratch(pi.scratch_proto.get(), &s) == HS_SUCCESS) st_->scratch.reset(s);
+    // Without scratch no prefiltered rule could ever become a candidate: fail loudly instead.
+    if (hs_clone_scratch(pi.scratch_proto.get(), &s) != HS_SUCCESS) throw std::bad_alloc();
+    st_->scratch.reset(s);
   }
   st_->entry_stamp.assign(pi.map.entries().size(), 0);
   st_->variant.assign(pi.variants.size(), ScannerState::VariantState{});
@@ -880,18 +896,15 @@ void Scanner::scan(const Event& e, std::vector<RuleMatch>& out) {
         if (sdb && sdb != fdb) scan_field(*sdb, f.value.data(), len, s);
       }
       if (need_keywords) {
-        s.joined.append(f.value.data(), f.value.size());
-        s.joined.push_back('\n');
+        if (p.keyword_db.db) {
+          if (s.joined.size() + f.value.size() + 1 > UINT32_MAX) flush_keywords(p.keyword_db, s);
+          s.joined.append(f.value.data(), f.value.size());
+          s.joined.push_back('\n');
+        }
         if (p.keyword_db.re_db) scan_regexes(p.keyword_db, f.value.data(), len, s);
       }
     }
-    // Keyword literals: one scan over all values joined by newlines. A literal found across the join of two
-    // values only adds a candidate (evaluation is exact); every literal inside one value is found.
-    if (need_keywords && p.keyword_db.db && !s.joined.empty()) {
-      hs_scan(p.keyword_db.db.get(), s.joined.data(), unsigned(std::min<size_t>(s.joined.size(), UINT32_MAX)), 0,
-              s.scratch.get(), on_match, &s.hits);
-      ++s.stats.scans;
-    }
+    if (need_keywords && p.keyword_db.db) flush_keywords(p.keyword_db, s);
     for (uint32_t a : s.hits) {
       const uint32_t r_end = p.atom_first_range[a + 1];
       for (uint32_t ri = p.atom_first_range[a]; ri < r_end; ++ri) {

@@ -76,6 +76,15 @@ struct ScannerOptions {
   size_t memo_max_entries = size_t(1) << 16;  // 0: no memo, every value is scanned
   size_t memo_max_bytes = size_t(16) << 20;   // field values + atom lists kept
   size_t memo_max_value = 4096;               // longer values are scanned every time
+  // One scanner of `threads`: 64 MiB of memo shared out, each between 2 and 16 MiB (so that many cores do not
+  // multiply the memory of a run), one entry per 256 bytes.
+  static ScannerOptions for_threads(int threads) {
+    ScannerOptions o;
+    const size_t share = (size_t(64) << 20) / size_t(threads < 1 ? 1 : threads);
+    o.memo_max_bytes = share < (size_t(2) << 20) ? size_t(2) << 20 : share > (size_t(16) << 20) ? size_t(16) << 20 : share;
+    o.memo_max_entries = o.memo_max_bytes / 256;
+    return o;
+  }
 };
 
 struct ScannerStats {

@@ -32,8 +32,10 @@ const char* kRules[] = {
     "    CommandLine|startswith: 'x'\n  condition: a or b\n",
     "title: r7\nid: m7\nlogsource: {product: test}\ndetection:\n  keywords:\n    '|all': ['foo', 'bar']\n"
     "  condition: keywords\n",
-    "title: r8\nid: m8\nlogsource: {product: test}\ndetection:\n  sel:\n    Payload|contains: 'o\\nb'\n"
+    // A literal with a newline (YAML double quotes): found inside one value, and the keyword join uses newlines.
+    "title: r8\nid: m8\nlogsource: {product: test}\ndetection:\n  sel:\n    Payload|contains: \"o\\nb\"\n"
     "  condition: sel\n",
+    "title: r9\nid: m9\nlogsource: {product: test}\ndetection:\n  keywords: [\"o\\nb\"]\n  condition: keywords\n",
 };
 
 const std::vector<std::string> kImages = {"C:\\Windows\\evil.exe", "C:\\Windows\\cmd.exe", "C:\\temp\\a.exe",
@@ -60,6 +62,7 @@ TEST(EngineMemo, NeverChangesAResult) {
   std::mt19937 rng(7);
   auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
   size_t matched = 0;
+  std::vector<size_t> per_rule(rs.size(), 0);
   for (int i = 0; i < 20000; ++i) {
     // Event fields are views: the strings live here for the event's lifetime.
     const std::string image = pick(kImages);
@@ -79,8 +82,10 @@ TEST(EngineMemo, NeverChangesAResult) {
     ASSERT_EQ(want, b) << "tiny memo, event " << i;
     ASSERT_EQ(want, c) << "no memo, event " << i;
     matched += want.empty() ? 0 : 1;
+    for (const RuleMatch& m : want) ++per_rule[m.rule_index];
   }
   EXPECT_GT(matched, 2000u);  // the rules fire: the comparison is not vacuous
+  for (size_t r = 0; r < per_rule.size(); ++r) EXPECT_GT(per_rule[r], 0u) << "rule " << rs.rule(r).title << " never fired";
   EXPECT_GT(normal.stats().memo_hits, normal.stats().scans);
   EXPECT_GT(tiny.stats().memo_resets, 100u);
   EXPECT_EQ(0u, none.stats().memo_hits);
