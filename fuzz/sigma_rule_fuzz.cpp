@@ -1,5 +1,6 @@
 // Fuzz target: Sigma rule loading from arbitrary bytes (YAML parsing, global merging, modifiers, conditions),
-// then compiling what loaded and scanning one event with both evaluators (they must agree).
+// then compiling what loaded and scanning one event with both evaluators (they must agree), twice with the
+// compiled one (the second time from its memo of field values).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -41,5 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sc.scan(e, a);
   ref.scan(e, b);
   if (!(a == b)) std::abort();  // the compiled program and its reference twin disagree
+  std::vector<trawl::RuleMatch> again;
+  sc.scan(e, again);             // the same values again: now answered from the scanner's memo
+  if (!(again == b)) std::abort();
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace trawl {
@@ -18,5 +19,14 @@ inline std::vector<std::string> yaml_string_list(const YAML::Node& n) {
       if (x.IsScalar()) out.push_back(x.Scalar());
   return out;
 }
+
+// Every document of a YAML stream, as YAML::LoadAll would return them, but safe on hostile input: yaml-cpp's
+// LoadAll can loop forever, allocating without bound, on some malformed streams (an 80-byte rule file took
+// 19 GB). The documents are split here at their `---` / `...` marker lines and each is loaded alone. A
+// YAML::Exception thrown has its mark's line counted from the start of `text`.
+std::vector<YAML::Node> yaml_load_all(std::string_view text);
+
+// Something besides blanks, comments, directives and document markers.
+bool yaml_has_content(std::string_view text);
 
 }  // namespace trawl

@@ -11,6 +11,7 @@
 #include "analytics/correlation/correlator.h"
 #include "analytics/msp/msp_analytics.h"
 #include "analytics/net/net_analyzer.h"
+#include "core/yaml_util.h"
 #include "core/buffer.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -147,7 +148,7 @@ Result<HuntReport> run_hunt(const HuntOptions& opt, DetectionSink& sink, Pipelin
   if (opt.builtin_rules) {
     for (const EmbeddedFile& f : builtin_rule_files()) {
       try {
-        for (const YAML::Node& doc : YAML::LoadAll(std::string(f.text)))
+        for (const YAML::Node& doc : yaml_load_all(f.text))
           if (doc.IsMap() && doc["name"] && doc["id"] && doc["name"].IsScalar() && doc["id"].IsScalar())
             builtin_names[doc["name"].Scalar()] = doc["id"].Scalar();
       } catch (const std::exception&) {

@@ -544,13 +544,18 @@ void RuleSet::load_text(std::string_view yaml, const std::string& name, const Ru
   if (nesting_too_deep(yaml)) return invalid("not valid Sigma YAML: flow collections nested deeper than 64");
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(yaml));
+    docs = yaml_load_all(yaml);
   } catch (const YAML::Exception& e) {
     return invalid("not valid YAML: " + e.msg + " (line " + std::to_string(e.mark.line + 1) + ", column " +
                    std::to_string(e.mark.column + 1) + ")");
   } catch (const std::exception& e) {
     return invalid(std::string("not valid YAML: ") + e.what());
   }
+  // yaml-cpp reads some malformed text as no document at all instead of failing: text that yields nothing is
+  // not a rule file either.
+  if (std::none_of(docs.begin(), docs.end(), [](const YAML::Node& d) { return d && !d.IsNull(); }) &&
+      yaml_has_content(yaml))
+    return invalid("not valid YAML: no document could be read from the text");
   YAML::Node global, prev;
   for (size_t di = 0; di < docs.size(); ++di) {
     RuleLoadEntry entry{name, di, "", "", RuleLoadStatus::kLoaded, ""};

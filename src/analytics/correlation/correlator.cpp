@@ -12,6 +12,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/yaml_util.h"
 #include "core/time.h"
 
 namespace trawl {
@@ -99,7 +100,7 @@ void collect_base_names(const RuleSet& rules, std::map<std::string, std::string>
     const std::string text = ss.str();
     if (text.size() > (16u << 20) || text.find("name:") == std::string::npos) continue;
     try {
-      const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+      const std::vector<YAML::Node> docs = yaml_load_all(text);
       for (const SigmaRule* r : list) {
         if (r->document >= docs.size() || !docs[r->document].IsMap()) continue;
         const YAML::Node n = docs[r->document]["name"];
