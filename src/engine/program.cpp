@@ -669,7 +669,8 @@ class ScanMemo {
   bool find(uint32_t db, uint64_t h, const char* data, uint32_t len, std::vector<uint32_t>& out) const {
     if (slots_.empty()) return false;
     const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    size_t i = h & mask;
+    for (size_t probe = 0; probe < kMaxProbe; ++probe, i = (i + 1) & mask) {
       const Slot& sl = slots_[i];
       if (sl.db_plus1 == 0) return false;
       if (sl.hash == h && sl.db_plus1 == db + 1 && sl.len == len &&
@@ -678,6 +679,7 @@ class ScanMemo {
         return true;
       }
     }
+    return false;
   }
   // Returns true when the memo was full and started over.
   bool insert(uint32_t db, uint64_t h, const char* data, uint32_t len, const uint32_t* atoms, size_t n) {
@@ -687,9 +689,8 @@ class ScanMemo {
       reset = true;
     }
     if ((count_ + 1) * 2 > slots_.size()) grow();
-    const size_t mask = slots_.size() - 1;
-    size_t i = h & mask;
-    while (slots_[i].db_plus1 != 0) i = (i + 1) & mask;
+    const size_t i = free_slot(h);
+    if (i == SIZE_MAX) return reset;  // a crowded neighbourhood: this value is simply scanned again next time
     slots_[i] = Slot{h, uint32_t(bytes_.size()), len, uint32_t(atoms_.size()), uint32_t(n), db + 1};
     bytes_.append(data, len);
     atoms_.insert(atoms_.end(), atoms, atoms + n);
@@ -708,14 +709,27 @@ class ScanMemo {
     atoms_.clear();
     count_ = 0;
   }
+  // Field values are attacker-controlled and the hash is not keyed: values crafted to share a home slot must not
+  // turn lookups into long walks. No entry lives more than kMaxProbe slots from its home (one that would is not
+  // kept), so a lookup stops there.
+  static constexpr size_t kMaxProbe = 64;
+  size_t free_slot(uint64_t h) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = h & mask;
+    for (size_t probe = 0; probe < kMaxProbe; ++probe, i = (i + 1) & mask)
+      if (slots_[i].db_plus1 == 0) return i;
+    return SIZE_MAX;
+  }
   void grow() {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(std::max<size_t>(1024, old.size() * 2), Slot{});
-    const size_t mask = slots_.size() - 1;
     for (const Slot& sl : old) {
       if (sl.db_plus1 == 0) continue;
-      size_t i = sl.hash & mask;
-      while (slots_[i].db_plus1 != 0) i = (i + 1) & mask;
+      const size_t i = free_slot(sl.hash);
+      if (i == SIZE_MAX) {
+        --count_;  // dropped (its bytes stay in the pools until the next start-over)
+        continue;
+      }
       slots_[i] = sl;
     }
   }
