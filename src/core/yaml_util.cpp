@@ -10,32 +10,28 @@ bool marker_line(std::string_view line, char c) {
   return line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r';
 }
 
-// Only blanks, comments and directives: not a document of its own.
-bool no_content(std::string_view chunk) {
-  size_t i = 0;
-  while (i < chunk.size()) {
-    size_t e = chunk.find('\n', i);
-    if (e == std::string_view::npos) e = chunk.size();
-    std::string_view line = chunk.substr(i, e - i);
-    const size_t f = line.find_first_not_of(" \t\r");
-    if (f != std::string_view::npos && line[f] != '#' && !(f == 0 && line[0] == '%')) return false;
+// A line that is not blank, a comment or a directive.
+bool content_line(std::string_view line) {
+  const size_t f = line.find_first_not_of(" \t\r");
+  return f != std::string_view::npos && line[f] != '#' && !(f == 0 && line[0] == '%');
+}
+
+// True when pred holds for some line of text.
+template <class Pred>
+bool any_line(std::string_view text, Pred pred) {
+  for (size_t i = 0; i < text.size();) {
+    size_t e = text.find('\n', i);
+    if (e == std::string_view::npos) e = text.size();
+    if (pred(text.substr(i, e - i))) return true;
     i = e + 1;
   }
-  return true;
+  return false;
 }
 
 }  // namespace
 
 bool yaml_has_content(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t e = text.find('\n', i);
-    if (e == std::string_view::npos) e = text.size();
-    const std::string_view line = text.substr(i, e - i);
-    if (!marker_line(line, '-') && !marker_line(line, '.') && !no_content(line)) return true;
-    i = e + 1;
-  }
-  return false;
+  return any_line(text, [](std::string_view l) { return !marker_line(l, '-') && !marker_line(l, '.') && content_line(l); });
 }
 
 std::vector<YAML::Node> yaml_load_all(std::string_view text) {
@@ -70,7 +66,7 @@ std::vector<YAML::Node> yaml_load_all(std::string_view text) {
   std::string pending;  // directives before a "---" belong to the document it starts
   for (const Chunk& c : chunks) {
     const std::string_view body = text.substr(c.begin, c.end - c.begin);
-    if (!c.explicit_start && no_content(body)) {
+    if (!c.explicit_start && !any_line(body, content_line)) {  // nothing but blanks, comments, directives
       pending.assign(body);
       continue;
     }

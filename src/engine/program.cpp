@@ -4,14 +4,13 @@
 #include <hs/hs.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <map>
 #include <new>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 
+#include "core/parallel.h"
 #include "core/text.h"
 #include "engine/rule_eval.h"
 
@@ -71,7 +70,6 @@ struct HsScratchDeleter {
 struct FieldDatabase {
   std::unique_ptr<hs_database_t, HsDatabaseDeleter> db;     // caseless literals
   std::unique_ptr<hs_database_t, HsDatabaseDeleter> re_db;  // regexes in Vectorscan prefilter mode
-  size_t patterns = 0;
   std::vector<uint8_t> entries;  // by log-source entry: some variant routed there has an atom here
   uint32_t id = 0;               // distinguishes databases in the scanner's memo
 };
@@ -138,12 +136,11 @@ struct ProgramImpl {
   LogSourceMap map;
   std::vector<Variant> variants;                       // ordered by rule index
   std::vector<std::vector<AtomUse>> atom_variants;     // atom -> (variant, group) it satisfies, by entry (compiling)
+  // For the scanner, flat (a hit reads three adjacent arrays instead of chasing vectors): atom a's uses grouped by
+  // log-source entry are flat_ranges[atom_first_range[a], atom_first_range[a + 1]), each a span of flat_uses.
   struct EntryRange {
-    uint32_t entry, begin, end;  // atom_variants[a][begin, end) belong to variants of this log-source entry
+    uint32_t entry, begin, end;  // flat_uses[begin, end) belong to variants of this log-source entry
   };
-  std::vector<std::vector<EntryRange>> atom_ranges;    // atom -> its uses grouped by entry (compiling)
-  // The same, flattened for the scanner (a hit reads three adjacent arrays instead of chasing two vectors):
-  // atom a's ranges are flat_ranges[atom_first_range[a], atom_first_range[a + 1]), each indexing flat_uses.
   struct FlatUse {
     uint32_t variant, bit, full_mask;
   };
@@ -455,23 +452,12 @@ class Compiler {
         j.db = nullptr;
       }
     };
-    const size_t threads = std::min<size_t>(jobs.size(), std::max(1u, std::thread::hardware_concurrency()));
-    if (threads <= 1) {
-      for (Job& j : jobs) run(j);
-    } else {
-      // Largest first, so that one big database does not start last.
-      std::vector<size_t> order(jobs.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      auto size_of = [&](size_t i) { return jobs[i].lits ? jobs[i].lits->size() : jobs[i].res->size(); };
-      std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return size_of(x) > size_of(y); });
-      std::atomic<size_t> next{0};
-      std::vector<std::thread> pool;
-      for (size_t t = 0; t < threads; ++t)
-        pool.emplace_back([&] {
-          for (size_t k = next++; k < order.size(); k = next++) run(jobs[order[k]]);
-        });
-      for (auto& th : pool) th.join();
-    }
+    // Largest first, so that one big database does not start last.
+    std::vector<size_t> order(jobs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto size_of = [&](size_t i) { return jobs[i].lits ? jobs[i].lits->size() : jobs[i].res->size(); };
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return size_of(x) > size_of(y); });
+    parallel_for(order.size(), hardware_threads(), [&](size_t k) { run(jobs[order[k]]); });
     Status status;
     for (Job& j : jobs) {
       if (!j.db) {
@@ -479,12 +465,7 @@ class Compiler {
         continue;
       }
       FieldDatabase& fdb = *j.field == kKeywordField ? p_.keyword_db : p_.field_dbs[*j.field];
-      if (j.lits) {
-        fdb.db.reset(j.db);
-        fdb.patterns = j.lits->size();
-      } else {
-        fdb.re_db.reset(j.db);
-      }
+      (j.lits ? fdb.db : fdb.re_db).reset(j.db);
       hs_scratch_t* scratch = p_.scratch_proto.release();
       if (hs_alloc_scratch(j.db, &scratch) != HS_SUCCESS && status.ok())
         status = Status::Error("Vectorscan scratch allocation failed");
@@ -610,37 +591,30 @@ Result<std::shared_ptr<const Program>> Program::compile(const RuleSet& rules, co
   p.stats.rules = p.rules.size();
   p.stats.routed_rules = size_t(std::count(p.routed.begin(), p.routed.end(), 1));
   p.stats.variants = p.variants.size();
-  // Group each atom's uses by log-source entry: a hit then reads only the uses of the entries the event routes
-  // to (a common atom such as "\\windows\\" in Image serves hundreds of rules of other sources).
-  p.atom_ranges.resize(p.atom_variants.size());
-  for (uint32_t a = 0; a < p.atom_variants.size(); ++a) {
-    auto& uses = p.atom_variants[a];
+  // Flat tables, each atom's uses grouped by log-source entry: a hit then reads only the uses of the entries the
+  // event routes to (a common atom such as "\\windows\\" in Image serves hundreds of rules of other sources).
+  p.atom_first_range.reserve(p.atom_variants.size() + 1);
+  for (auto& uses : p.atom_variants) {
     std::stable_sort(uses.begin(), uses.end(), [&](const AtomUse& x, const AtomUse& y) {
       return p.variants[x.variant].entry < p.variants[y.variant].entry;
     });
+    p.atom_first_range.push_back(uint32_t(p.flat_ranges.size()));
+    const uint32_t base = uint32_t(p.flat_uses.size());
     for (uint32_t i = 0; i < uses.size();) {
       const uint32_t entry = p.variants[uses[i].variant].entry;
       uint32_t j = i;
       while (j < uses.size() && p.variants[uses[j].variant].entry == entry) ++j;
-      p.atom_ranges[a].push_back(ProgramImpl::EntryRange{entry, i, j});
+      p.flat_ranges.push_back(ProgramImpl::EntryRange{entry, base + i, base + j});
       i = j;
     }
-  }
-  p.atom_first_range.reserve(p.atom_variants.size() + 1);
-  for (uint32_t a = 0; a < p.atom_variants.size(); ++a) {
-    p.atom_first_range.push_back(uint32_t(p.flat_ranges.size()));
-    const uint32_t base = uint32_t(p.flat_uses.size());
-    for (const AtomUse& u : p.atom_variants[a])
+    for (const AtomUse& u : uses)
       p.flat_uses.push_back(ProgramImpl::FlatUse{u.variant, u.bit, p.variants[u.variant].full_mask});
-    for (const ProgramImpl::EntryRange& r : p.atom_ranges[a])
-      p.flat_ranges.push_back(ProgramImpl::EntryRange{r.entry, base + r.begin, base + r.end});
   }
   p.atom_first_range.push_back(uint32_t(p.flat_ranges.size()));
   p.stats.atoms = size_t(std::count_if(p.atom_variants.begin(), p.atom_variants.end(),
                                       [](const std::vector<AtomUse>& u) { return !u.empty(); }));
   // The scanner reads only the flat tables.
   std::vector<std::vector<AtomUse>>().swap(p.atom_variants);
-  std::vector<std::vector<ProgramImpl::EntryRange>>().swap(p.atom_ranges);
   p.field_index.build(p.field_dbs);
   uint32_t next_id = 0;
   for (auto& [name, fdb] : p.field_dbs) fdb.id = next_id++;
@@ -784,6 +758,7 @@ hs_error_t hs_scan_deduped(const hs_database_t* db, const char* data, unsigned l
     std::fill(s.atom_scan.begin(), s.atom_scan.end(), 0);
     s.scan_id = 1;
   }
+  ++s.stats.scans;
   return hs_scan(db, data, len, 0, s.scratch.get(), on_match, &s);
 }
 
@@ -798,7 +773,6 @@ bool wanted(const FieldDatabase& fdb, const ScannerState& s) {
 void flush_keywords(const FieldDatabase& kdb, ScannerState& s) {
   if (s.joined.empty()) return;
   hs_scan_deduped(kdb.db.get(), s.joined.data(), unsigned(std::min<size_t>(s.joined.size(), UINT32_MAX)), s);
-  ++s.stats.scans;
   s.joined.clear();
 }
 
@@ -806,7 +780,6 @@ void flush_keywords(const FieldDatabase& kdb, ScannerState& s) {
 void scan_regexes(const FieldDatabase& fdb, const char* data, unsigned len, ScannerState& s) {
   if (!wanted(fdb, s)) return;
   hs_scan_deduped(fdb.re_db.get(), data, len, s);
-  ++s.stats.scans;
 }
 
 void scan_field(const FieldDatabase& fdb, const char* data, unsigned len, ScannerState& s) {
@@ -824,7 +797,6 @@ void scan_field(const FieldDatabase& fdb, const char* data, unsigned len, Scanne
   bool complete = true;  // a failed scan (no memory) is not remembered as "no atoms here"
   if (fdb.db) complete = hs_scan_deduped(fdb.db.get(), data, len, s) == HS_SUCCESS;
   if (fdb.re_db) complete = hs_scan_deduped(fdb.re_db.get(), data, len, s) == HS_SUCCESS && complete;
-  s.stats.scans += (fdb.db ? 1 : 0) + (fdb.re_db ? 1 : 0);
   if (memo && complete && s.memo.insert(fdb.id, h, data, len, s.hits.data() + first, s.hits.size() - first))
     ++s.stats.memo_resets;
 }

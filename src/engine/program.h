@@ -6,7 +6,7 @@
 //  2. Literal prefilter: every predicate that can only match when some literal occurs in one field yields that
 //     literal as an "atom"; per rule variant a set of atoms is computed such that the rule can only match if one
 //     of them occurs (AND picks its best child, OR unions, NOT gives none). All atoms of one event field live in
-//     one Vectorscan literal database (caseless, single-match); one scan per field value finds every atom, and
+//     one Vectorscan literal database (caseless); one scan per field value finds every atom, and
 //     the scanner's memo returns the atoms of a value it has scanned before (ScannerOptions). Keyword atoms are
 //     found by one scan over all values joined by newlines.
 //  3. Exact evaluation of only the variants with an atom hit, plus the always-evaluate list (variants whose
@@ -21,6 +21,7 @@
 //   std::vector<RuleMatch> m; sc.scan(event, m);   // m: ascending rule indexes
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -80,8 +81,7 @@ struct ScannerOptions {
   // multiply the memory of a run), one entry per 256 bytes.
   static ScannerOptions for_threads(int threads) {
     ScannerOptions o;
-    const size_t share = (size_t(64) << 20) / size_t(threads < 1 ? 1 : threads);
-    o.memo_max_bytes = share < (size_t(2) << 20) ? size_t(2) << 20 : share > (size_t(16) << 20) ? size_t(16) << 20 : share;
+    o.memo_max_bytes = std::clamp((size_t(64) << 20) / size_t(std::max(threads, 1)), size_t(2) << 20, size_t(16) << 20);
     o.memo_max_entries = o.memo_max_bytes / 256;
     return o;
   }

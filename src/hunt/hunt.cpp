@@ -42,7 +42,10 @@ class HuntStage final : public Stage {
  public:
   HuntStage(std::shared_ptr<const Program> prog, const RuleFilter* filter, std::shared_ptr<const IocSet> iocs,
             const HuntOptions* opt)
-      : scanner_(prog, ScannerOptions::for_threads(resolve_threads(opt->pipeline.threads))), prog_(std::move(prog)), filter_(filter), opt_(opt) {
+      : scanner_(prog, ScannerOptions::for_threads(resolve_threads(opt->pipeline.threads))),
+        prog_(std::move(prog)),
+        filter_(filter),
+        opt_(opt) {
     if (iocs && iocs->size() > 0) ioc_ = std::make_unique<IocMatcher>(std::move(iocs));
   }
 

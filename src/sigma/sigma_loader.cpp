@@ -2,13 +2,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
-#include <thread>
 
+#include "core/parallel.h"
 #include "core/text.h"
 #include "core/yaml_util.h"
 #include "sigma/sigma_rule.h"
@@ -489,48 +488,26 @@ RuleSet RuleSet::load(const std::vector<std::string>& paths, const RuleLoadOptio
   auto load_one = [&](size_t i) {
     const std::string& f = files[i];
     RuleSet& out = parts[i];
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
+    auto invalid = [&](const char* why) {
       out.report_.files++;
       out.report_.invalid_files++;
-      out.report_.entries.push_back({f, 0, "", "", RuleLoadStatus::kInvalidFile, "cannot open file"});
-      return;
-    }
+      out.report_.entries.push_back({f, 0, "", "", RuleLoadStatus::kInvalidFile, why});
+    };
+    std::ifstream in(f, std::ios::binary);
+    if (!in) return invalid("cannot open file");
     std::error_code size_ec;
     const auto fsize = std::filesystem::file_size(f, size_ec);
-    if (!size_ec && fsize > kMaxFileBytes) {
-      out.report_.files++;
-      out.report_.invalid_files++;
-      out.report_.entries.push_back({f, 0, "", "", RuleLoadStatus::kInvalidFile, "file larger than 8 MiB"});
-      return;
-    }
+    if (!size_ec && fsize > kMaxFileBytes) return invalid("file larger than 8 MiB");
     std::string text;
     char chunk[65536];
     while (in.read(chunk, sizeof(chunk)) || in.gcount() > 0) {
       text.append(chunk, size_t(in.gcount()));
       if (text.size() > kMaxFileBytes) break;
     }
-    if (text.size() > kMaxFileBytes) {
-      out.report_.files++;
-      out.report_.invalid_files++;
-      out.report_.entries.push_back({f, 0, "", "", RuleLoadStatus::kInvalidFile, "file larger than 8 MiB"});
-      return;
-    }
+    if (text.size() > kMaxFileBytes) return invalid("file larger than 8 MiB");
     out.load_text(text, f, opt);
   };
-  const size_t threads =
-      std::min<size_t>(files.size() / 64 + 1, std::max(1u, std::thread::hardware_concurrency()));
-  if (threads <= 1) {
-    for (size_t i = 0; i < files.size(); ++i) load_one(i);
-  } else {
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> pool;
-    for (size_t t = 0; t < threads; ++t)
-      pool.emplace_back([&] {
-        for (size_t i = next++; i < files.size(); i = next++) load_one(i);
-      });
-    for (auto& th : pool) th.join();
-  }
+  parallel_for(files.size(), std::min(files.size() / 64 + 1, hardware_threads()), load_one);
   for (auto& part : parts) rs.merge(std::move(part));
   return rs;
 }

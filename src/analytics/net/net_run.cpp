@@ -21,7 +21,6 @@ int feed_pass(const std::string& name) {
 }
 constexpr int kPasses = 3;
 
-
 }  // namespace
 
 Result<NetRunResult> run_net_analysis(const std::vector<std::string>& paths, const NetOptions& opt,
